@@ -1,0 +1,25 @@
+#pragma once
+// Turns global options into transports for Elasticsearch and, when configured, Kibana.
+
+#include <es_client/clock.hpp>
+#include <es_client/elasticsearch.hpp>
+#include <es_client/kibana.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tool/options.hpp>
+
+namespace esmend::tool {
+
+struct Connection {
+    std::unique_ptr<es_client::Elasticsearch> es;
+    std::unique_ptr<es_client::Kibana> kibana; // null when no Kibana URL is configured
+    std::string es_hosts;                      // for display: base URLs without credentials
+    std::string kibana_url;                    // likewise
+};
+
+[[nodiscard]] es_client::Result<Connection> connect(const GlobalOptions& options,
+                                                    es_client::Clock& clock,
+                                                    const es_client::Cancellation* cancel);
+
+} // namespace esmend::tool
