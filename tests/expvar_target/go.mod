@@ -1,0 +1,3 @@
+module esmend.test/expvar_target
+
+go 1.19
