@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
         Action action;
         register_version(app, action);
         register_info(app, action);
+        register_assets(app, action);
 
         try {
             app.parse(argc, argv);

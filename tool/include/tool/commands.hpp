@@ -26,5 +26,6 @@ using Action = std::function<ExitCode(Context&)>;
 // Each adds its subcommand to `app` and stores the action to run when it is chosen.
 void register_version(CLI::App& app, Action& action);
 void register_info(CLI::App& app, Action& action);
+void register_assets(CLI::App& app, Action& action);
 
 } // namespace esmend::tool
