@@ -1,6 +1,7 @@
+#include <es_client/auth.hpp>
+
 #include <array>
 #include <cstdint>
-#include <es_client/auth.hpp>
 #include <utility>
 #include <vector>
 

@@ -1,9 +1,11 @@
-#include <algorithm>
-#include <cmath>
 #include <es_client/bulk_indexer.hpp>
 #include <es_client/elasticsearch.hpp>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace esmend::es_client {

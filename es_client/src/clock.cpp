@@ -1,5 +1,6 @@
-#include <algorithm>
 #include <es_client/clock.hpp>
+
+#include <algorithm>
 #include <thread>
 
 namespace esmend::es_client {

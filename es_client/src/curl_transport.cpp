@@ -1,10 +1,12 @@
+#include <es_client/curl_transport.hpp>
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
 #include <chrono>
 #include <cstring>
-#include <curl/curl.h>
-#include <es_client/curl_transport.hpp>
-#include <spdlog/spdlog.h>
 #include <utility>
-#include <zlib.h>
 
 namespace esmend::es_client {
 

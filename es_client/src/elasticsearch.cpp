@@ -1,4 +1,5 @@
 #include <es_client/elasticsearch.hpp>
+
 #include <utility>
 
 namespace esmend::es_client {

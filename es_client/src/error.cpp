@@ -1,6 +1,8 @@
 #include <es_client/error.hpp>
 #include <es_client/http.hpp>
+
 #include <nlohmann/json.hpp>
+
 #include <utility>
 
 namespace esmend::es_client {

@@ -1,6 +1,7 @@
+#include <es_client/http.hpp>
+
 #include <algorithm>
 #include <cctype>
-#include <es_client/http.hpp>
 #include <utility>
 
 namespace esmend::es_client {

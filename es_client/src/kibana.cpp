@@ -1,5 +1,6 @@
 #include <es_client/elasticsearch.hpp>
 #include <es_client/kibana.hpp>
+
 #include <utility>
 
 namespace esmend::es_client {

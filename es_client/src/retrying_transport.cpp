@@ -1,8 +1,10 @@
+#include <es_client/retrying_transport.hpp>
+
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <es_client/retrying_transport.hpp>
-#include <spdlog/spdlog.h>
 #include <utility>
 
 namespace esmend::es_client {

@@ -1,5 +1,6 @@
-#include <cctype>
 #include <es_client/url.hpp>
+
+#include <cctype>
 
 namespace esmend::es_client {
 

@@ -1,5 +1,6 @@
-#include <charconv>
 #include <es_client/version.hpp>
+
+#include <charconv>
 
 namespace esmend::es_client {
 

@@ -2,10 +2,12 @@
 // Elastic's fields.yml (../shared/fixtures/golang-integration) with its type and unit, host.ip as
 // ECS's ip, and templates that reference each other in install order.
 #include <assets/assets.hpp>
-#include <fstream>
+
 #include <gtest/gtest.h>
-#include <map>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
 #include <vector>
 
 using namespace esmend::assets;

@@ -1,5 +1,6 @@
 // Credentials and Cloud IDs, es-apis.md §1.14.
 #include <es_client/auth.hpp>
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

@@ -1,8 +1,10 @@
 // The bulk indexer's settling rules, against a scripted cluster that answers per item.
 #include <es_client/bulk_indexer.hpp>
-#include <functional>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <functional>
 #include <sstream>
 
 using namespace esmend::es_client;

@@ -1,13 +1,15 @@
 // The libcurl transport against real HTTP servers on 127.0.0.1.
+#include <es_client/curl_transport.hpp>
+#include <es_client/retrying_transport.hpp>
+
 #include "support/log_capture.hpp"
 #include "support/test_server.hpp"
 
-#include <cstdlib>
-#include <es_client/curl_transport.hpp>
-#include <es_client/retrying_transport.hpp>
 #include <gtest/gtest.h>
-#include <thread>
 #include <zlib.h>
+
+#include <cstdlib>
+#include <thread>
 
 using namespace esmend::es_client;
 using esmend::test::TestServer;

@@ -1,6 +1,7 @@
 // Parsing the error envelopes shown in ../shared/reference/es-apis.md §0.1/§0.2 and §2.1.
 #include <es_client/error.hpp>
 #include <es_client/http.hpp>
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

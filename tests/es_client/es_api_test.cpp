@@ -1,8 +1,9 @@
-#include "support/test_server.hpp"
-
 #include <es_client/curl_transport.hpp>
 #include <es_client/elasticsearch.hpp>
 #include <es_client/kibana.hpp>
+
+#include "support/test_server.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

@@ -1,11 +1,12 @@
 // Secrets never appear in logs or error messages. Logs are captured at trace level, the most
 // verbose esmend has, through every path that logs: success, retries, failover, auth failures.
-#include "support/log_capture.hpp"
-#include "support/test_server.hpp"
-
 #include <es_client/curl_transport.hpp>
 #include <es_client/elasticsearch.hpp>
 #include <es_client/retrying_transport.hpp>
+
+#include "support/log_capture.hpp"
+#include "support/test_server.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

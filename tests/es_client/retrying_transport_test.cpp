@@ -1,8 +1,10 @@
 // The retry policy: 429/502/503/504 and connection failures are retried with exponential backoff
 // and jitter; other 4xx never are. Time is a fake clock, so nothing sleeps.
-#include <deque>
 #include <es_client/retrying_transport.hpp>
+
 #include <gtest/gtest.h>
+
+#include <deque>
 #include <memory>
 #include <variant>
 

@@ -1,8 +1,9 @@
 // HTTPS against a server whose certificate openssl makes during the test run.
+#include <es_client/curl_transport.hpp>
+
 #include "support/certificates.hpp"
 #include "support/test_server.hpp"
 
-#include <es_client/curl_transport.hpp>
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

@@ -1,4 +1,5 @@
 #include <es_client/url.hpp>
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

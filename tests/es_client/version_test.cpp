@@ -1,5 +1,6 @@
 // Feature gates, es-apis.md §6.
 #include <es_client/version.hpp>
+
 #include <gtest/gtest.h>
 
 using namespace esmend::es_client;

@@ -1,5 +1,6 @@
-#include <gtest/gtest.h>
 #include <playbooks/strategy.hpp>
+
+#include <gtest/gtest.h>
 
 using esmend::es_client::Version;
 using esmend::playbooks::repair_strategies;

@@ -1,7 +1,8 @@
 #include "support/certificates.hpp"
 
-#include <cstdlib>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 namespace esmend::test {
 

@@ -1,8 +1,9 @@
 #pragma once
 // Captures everything logged through spdlog's default logger, at trace level, while in scope.
 
-#include <memory>
 #include <spdlog/logger.h>
+
+#include <memory>
 #include <sstream>
 #include <string>
 

@@ -1,12 +1,13 @@
 #include "support/process.hpp"
 
-#include <array>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <array>
+#include <cstring>
 
 extern char** environ;
 

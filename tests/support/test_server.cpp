@@ -1,10 +1,11 @@
 #include "support/test_server.hpp"
 
-#include <chrono>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
 
 namespace esmend::test {
 

@@ -2,8 +2,9 @@
 // An in-process HTTP or HTTPS server on 127.0.0.1 with an ephemeral port, for transport and CLI
 // tests. Handlers are registered on server() before start().
 
-#include <atomic>
 #include <httplib.h>
+
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>

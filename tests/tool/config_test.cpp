@@ -1,11 +1,13 @@
 // Precedence: command line > environment > config file > built-in default.
+#include <tool/options.hpp>
+
 #include "support/temp_dir.hpp"
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <tool/options.hpp>
+
+#include <cstdlib>
 
 using namespace esmend::tool;
 using esmend::test::TempDir;

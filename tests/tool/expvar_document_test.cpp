@@ -1,9 +1,11 @@
 // Documents shaped client-side must equal what the Golang integration's ingest pipelines produce:
 // Elastic's pipeline-test fixtures (../shared/fixtures/golang-integration) are the oracle.
-#include <fstream>
-#include <gtest/gtest.h>
-#include <sstream>
 #include <tool/expvar_document.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 using namespace esmend::tool;
 using nlohmann::json;

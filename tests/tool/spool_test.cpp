@@ -1,8 +1,10 @@
+#include <tool/spool.hpp>
+
 #include "support/temp_dir.hpp"
 
-#include <fstream>
 #include <gtest/gtest.h>
-#include <tool/spool.hpp>
+
+#include <fstream>
 
 using namespace esmend::tool;
 using esmend::es_client::BulkDocument;

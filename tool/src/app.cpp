@@ -1,12 +1,14 @@
-#include <CLI/CLI.hpp>
-#include <csignal>
-#include <exception>
-#include <iostream>
-#include <spdlog/spdlog.h>
 #include <tool/app.hpp>
 #include <tool/commands.hpp>
 #include <tool/options.hpp>
 #include <tool/output.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <exception>
+#include <iostream>
 
 namespace esmend::tool {
 

@@ -1,11 +1,13 @@
-#include <CLI/CLI.hpp>
 #include <assets/assets.hpp>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-#include <string>
 #include <tool/commands.hpp>
 #include <tool/output.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
 
 namespace esmend::tool {
 

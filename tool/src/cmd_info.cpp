@@ -1,10 +1,12 @@
-#include <CLI/CLI.hpp>
 #include <playbooks/strategy.hpp>
-#include <spdlog/spdlog.h>
-#include <sstream>
 #include <tool/commands.hpp>
 #include <tool/connection.hpp>
 #include <tool/output.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 namespace esmend::tool {
 

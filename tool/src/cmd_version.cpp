@@ -1,6 +1,7 @@
-#include <CLI/CLI.hpp>
 #include <tool/commands.hpp>
 #include <tool/output.hpp>
+
+#include <CLI/CLI.hpp>
 
 namespace esmend::tool {
 

@@ -1,10 +1,12 @@
-#include <chrono>
 #include <es_client/curl_transport.hpp>
 #include <es_client/retrying_transport.hpp>
 #include <es_client/url.hpp>
-#include <random>
-#include <spdlog/spdlog.h>
 #include <tool/connection.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
 
 namespace esmend::tool {
 

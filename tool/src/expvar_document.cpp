@@ -1,8 +1,9 @@
+#include <tool/expvar_document.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <span>
-#include <tool/expvar_document.hpp>
 #include <utility>
 
 namespace esmend::tool {

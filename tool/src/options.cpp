@@ -1,13 +1,15 @@
+#include <tool/options.hpp>
+
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <spdlog/spdlog.h>
 #include <sstream>
-#include <sys/stat.h>
-#include <tool/options.hpp>
 
 namespace esmend::tool {
 

@@ -1,7 +1,9 @@
-#include <algorithm>
+#include <tool/output.hpp>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <tool/output.hpp>
+
+#include <algorithm>
 
 namespace esmend::tool {
 

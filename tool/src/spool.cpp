@@ -1,13 +1,15 @@
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <tool/spool.hpp>
+
 #include <fcntl.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
-#include <tool/spool.hpp>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 namespace esmend::tool {
 

@@ -2,6 +2,7 @@
 // Credentials and Elastic Cloud IDs (../shared/reference/es-apis.md §1.14).
 
 #include <es_client/error.hpp>
+
 #include <string>
 #include <string_view>
 

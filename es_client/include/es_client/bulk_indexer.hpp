@@ -5,11 +5,12 @@
 // (a mapping error, say), so that nothing is ever dropped silently. Generic: it knows nothing of
 // what the documents are.
 
+#include <es_client/clock.hpp>
+#include <es_client/transport.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <es_client/clock.hpp>
-#include <es_client/transport.hpp>
 #include <functional>
 #include <optional>
 #include <string>

@@ -1,11 +1,12 @@
 #pragma once
 // The libcurl transport: the only place in esmend that includes curl.
 
-#include <atomic>
-#include <chrono>
 #include <es_client/auth.hpp>
 #include <es_client/transport.hpp>
 #include <es_client/url.hpp>
+
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>

@@ -2,11 +2,13 @@
 // The typed Elasticsearch API esmend uses. Non-2xx answers become Errors here, never in the
 // transport.
 
-#include <cstdint>
 #include <es_client/transport.hpp>
 #include <es_client/version.hpp>
-#include <memory>
+
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
 #include <string>
 
 namespace esmend::es_client {

@@ -2,8 +2,10 @@
 // The typed Kibana API esmend uses. Every non-GET request carries kbn-xsrf (es-apis.md §2.1).
 
 #include <es_client/transport.hpp>
-#include <memory>
+
 #include <nlohmann/json.hpp>
+
+#include <memory>
 #include <string>
 
 namespace esmend::es_client {

@@ -2,9 +2,10 @@
 // A decorator that resends a request on 429, 502, 503, 504 and connection failures, with
 // exponential backoff and jitter. Other 4xx answers are never retried.
 
-#include <chrono>
 #include <es_client/clock.hpp>
 #include <es_client/transport.hpp>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 

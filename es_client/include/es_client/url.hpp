@@ -1,6 +1,7 @@
 #pragma once
 
 #include <es_client/error.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>

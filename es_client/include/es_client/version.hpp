@@ -2,8 +2,9 @@
 // Elasticsearch versions and the feature gates esmend depends on. Every version check in esmend
 // goes through Features, so a gate is changed in one place (../shared/reference/es-apis.md §6).
 
-#include <compare>
 #include <es_client/error.hpp>
+
+#include <compare>
 #include <string>
 #include <string_view>
 

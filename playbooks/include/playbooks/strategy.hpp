@@ -3,6 +3,7 @@
 // this is where esmend decides what it can offer with them.
 
 #include <es_client/version.hpp>
+
 #include <string>
 #include <vector>
 

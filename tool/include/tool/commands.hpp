@@ -2,10 +2,11 @@
 // One registration function per subcommand, each in its own cmd_<name>.cpp.
 
 #include <es_client/clock.hpp>
-#include <functional>
-#include <iosfwd>
 #include <tool/app.hpp>
 #include <tool/options.hpp>
+
+#include <functional>
+#include <iosfwd>
 
 namespace CLI {
 class App;

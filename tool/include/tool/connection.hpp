@@ -4,10 +4,11 @@
 #include <es_client/clock.hpp>
 #include <es_client/elasticsearch.hpp>
 #include <es_client/kibana.hpp>
+#include <tool/options.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
-#include <tool/options.hpp>
 
 namespace esmend::tool {
 

@@ -4,10 +4,12 @@
 // (../shared/reference/golang-integration.md §2.3), plus the GC pause statistics Metricbeat's
 // golang module computed (§5). Integers stay exact: LastGC and PauseEnd exceed 2^53.
 
+#include <es_client/error.hpp>
+
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
-#include <es_client/error.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -2,6 +2,7 @@
 // Global options, their environment variables and the config file.
 
 #include <es_client/error.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>

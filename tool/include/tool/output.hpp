@@ -2,10 +2,12 @@
 // Results go to stdout, in the human form or, with --json, as JSON only. Logs go to stderr.
 
 #include <es_client/error.hpp>
+#include <tool/options.hpp>
+
 #include <nlohmann/json.hpp>
+
 #include <ostream>
 #include <string>
-#include <tool/options.hpp>
 #include <utility>
 #include <vector>
 

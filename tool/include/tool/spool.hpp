@@ -4,9 +4,10 @@
 // the size limit is reached are the oldest segments dropped, loudly and counted; nothing else is
 // ever lost. One process at a time owns a spool directory (an exclusive lock file).
 
-#include <cstdint>
 #include <es_client/bulk_indexer.hpp>
 #include <es_client/error.hpp>
+
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
