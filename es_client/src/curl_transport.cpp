@@ -1,5 +1,7 @@
 #include <es_client/curl_transport.hpp>
 
+#include "curl_easy.hpp"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
@@ -12,41 +14,8 @@ namespace esmend::es_client {
 
 namespace {
 
-struct EasyDeleter {
-    void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
-struct ListDeleter {
-    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-using ListPtr = std::unique_ptr<curl_slist, ListDeleter>;
-
 // Idle handles kept for reuse; each holds its own cache of live connections.
 constexpr std::size_t k_max_idle_handles = 16;
-
-std::once_flag g_curl_init;
-CURLcode g_curl_init_result = CURLE_OK;
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* headers = static_cast<std::vector<Header>*>(user);
-    std::string_view line(data, size * count);
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-        line.remove_suffix(1);
-    if (line.starts_with("HTTP/")) {
-        headers->clear(); // a new response (after 100 Continue): keep only the final one's headers
-    } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ')
-            value.remove_prefix(1);
-        headers->push_back({std::string(line.substr(0, colon)), std::string(value)});
-    }
-    return size * count;
-}
 
 Result<std::string> gzip(std::string_view data) {
     z_stream stream{};
@@ -68,72 +37,14 @@ Result<std::string> gzip(std::string_view data) {
     return out;
 }
 
-struct CurlFailure {
-    Error error;
-    bool connect_failed = false; // nothing reached the server: safe to try another host
-};
-
-// The one place that maps a CURLcode to an error kind.
-CurlFailure error_from_curl(CURLcode code, const char* detail, const BaseUrl& host, CURL* easy) {
-    const std::string where = host.str();
-    const std::string text =
-        (detail != nullptr && *detail != '\0') ? detail : curl_easy_strerror(code);
-    CurlFailure f;
-    switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-        f.error = make_error(ErrorKind::transport, "cannot connect to " + where + ": " + text);
-        f.error.retryable = true;
-        f.connect_failed = true;
-        break;
-    case CURLE_OPERATION_TIMEDOUT: {
-        curl_off_t connect_us = 0;
-        curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-        f.connect_failed = connect_us == 0;
-        f.error = make_error(ErrorKind::timeout,
-                             (f.connect_failed ? "connect timeout to " : "request timeout from ") +
-                                 where + ": " + text);
-        // A request that timed out after connecting may have been processed; resending it is the
-        // caller's choice, so only connect timeouts are retryable.
-        f.error.retryable = f.connect_failed;
-        break;
-    }
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        f.error = make_error(ErrorKind::transport, "connection to " + where + " failed: " + text);
-        f.error.retryable = true;
-        break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CONNECT_ERROR:
-        f.error = make_error(
-            ErrorKind::transport,
-            "TLS failure with " + where + ": " + text +
-                " (pass the cluster's CA with --ca-cert; --insecure skips verification)");
-        break;
-    case CURLE_ABORTED_BY_CALLBACK:
-        f.error = make_error(ErrorKind::cancelled, "request to " + where + " cancelled");
-        break;
-    default:
-        f.error = make_error(ErrorKind::transport, "request to " + where + " failed: " + text);
-        break;
-    }
-    return f;
-}
-
 } // namespace
 
 struct CurlTransport::Handle {
-    EasyPtr easy;
+    curl::EasyPtr easy;
 };
 
 Result<std::unique_ptr<CurlTransport>> CurlTransport::create(TransportOptions options) {
-    std::call_once(g_curl_init, [] { g_curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-    if (g_curl_init_result != CURLE_OK) {
+    if (!curl::global_init()) {
         return std::unexpected(make_error(ErrorKind::config, "libcurl could not be initialised"));
     }
     if (options.hosts.empty()) {
@@ -214,7 +125,7 @@ Result<HttpResponse> CurlTransport::perform_on(Handle& handle, const BaseUrl& ho
         body = body_storage;
     }
 
-    ListPtr header_list;
+    curl::ListPtr header_list;
     const auto add_header = [&](const std::string& line) {
         // curl_slist_append returns the head, or null leaving the list untouched.
         if (curl_slist* head = curl_slist_append(header_list.get(), line.c_str());
@@ -256,9 +167,9 @@ Result<HttpResponse> CurlTransport::perform_on(Handle& handle, const BaseUrl& ho
     set(CURLOPT_ACCEPT_ENCODING, ""); // every encoding libcurl can decode
     set(CURLOPT_USERAGENT, m_options.user_agent.c_str());
     set(CURLOPT_HTTPHEADER, header_list.get());
-    set(CURLOPT_WRITEFUNCTION, &on_body);
+    set(CURLOPT_WRITEFUNCTION, &curl::on_body);
     set(CURLOPT_WRITEDATA, &response.body);
-    set(CURLOPT_HEADERFUNCTION, &on_header);
+    set(CURLOPT_HEADERFUNCTION, &curl::on_header);
     set(CURLOPT_HEADERDATA, &response.headers);
     if (!m_options.tls.ca_file.empty())
         set(CURLOPT_CAINFO, m_options.tls.ca_file.c_str());
@@ -310,7 +221,7 @@ Result<HttpResponse> CurlTransport::perform_on(Handle& handle, const BaseUrl& ho
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     if (rc != CURLE_OK) {
-        auto failure = error_from_curl(rc, error_buffer, host, easy);
+        auto failure = curl::error_from_curl(rc, error_buffer, host, easy);
         connect_failed = failure.connect_failed;
         spdlog::debug("{} {}{} failed after {} ms: {}", to_string(request.method), host.str(),
                       request.path, elapsed.count(), failure.error.message);

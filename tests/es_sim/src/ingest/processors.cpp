@@ -8,6 +8,7 @@
 #include "ingest/pipeline.hpp"
 
 #include <arpa/inet.h>
+#include <regex.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +17,6 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
-#include <regex>
 
 namespace esmend::es_sim::ingest {
 
@@ -698,27 +698,68 @@ std::expected<LeafFn, EsError> make_string_op(Options& o, StringOp op) {
     });
 }
 
-// Java String.split(regex, limit) with limit 0 (trailing empties dropped) or -1 (kept).
-json java_split(const std::string& s, const std::regex& re, bool preserve_trailing) {
-    std::vector<std::string> parts;
-    std::size_t last = 0;
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-        const auto pos = static_cast<std::size_t>(it->position());
-        const auto len = static_cast<std::size_t>(it->length());
-        if (len == 0 && pos == 0) continue; // a zero-width match at the start yields no leading empty part
-        if (len == 0 && pos >= s.size()) break;
-        parts.push_back(s.substr(last, pos - last));
-        last = pos + len;
+// A compiled separator. ES uses java.util.regex; es-sim uses POSIX extended regular expressions
+// with glibc's \s \S \w \W escapes, which agree with Java for the separators pipelines use
+// (literal characters, classes, alternation, repetition).
+class Separator {
+public:
+    static std::expected<std::shared_ptr<Separator>, std::string> compile(const std::string& pattern) {
+        auto sep = std::shared_ptr<Separator>(new Separator());
+        const int rc = regcomp(&sep->m_regex, pattern.c_str(), REG_EXTENDED);
+        if (rc != 0) {
+            char buf[256];
+            regerror(rc, &sep->m_regex, buf, sizeof buf);
+            return std::unexpected(std::string(buf));
+        }
+        sep->m_compiled = true;
+        return sep;
     }
-    parts.push_back(s.substr(last));
-    if (!preserve_trailing) {
-        while (!parts.empty() && parts.back().empty()) parts.pop_back();
+    ~Separator() {
+        if (m_compiled) regfree(&m_regex);
     }
-    if (parts.empty() && s.empty()) parts.emplace_back();
-    json out = json::array();
-    for (auto& p : parts) out.push_back(std::move(p));
-    return out;
-}
+    Separator(const Separator&) = delete;
+    Separator& operator=(const Separator&) = delete;
+
+    // Java String.split(regex, limit) with limit 0 (trailing empties dropped) or -1 (kept).
+    json split(const std::string& s, bool preserve_trailing) const {
+        std::vector<std::string> parts;
+        std::size_t last = 0;
+        std::size_t search = 0;
+        while (search <= s.size()) {
+            regmatch_t m{};
+            const int flags = search > 0 ? REG_NOTBOL : 0;
+            if (regexec(&m_regex, s.c_str() + search, 1, &m, flags) != 0) break;
+            const auto pos = search + static_cast<std::size_t>(m.rm_so);
+            const auto len = static_cast<std::size_t>(m.rm_eo - m.rm_so);
+            if (len == 0) {
+                // A zero-width match never yields a leading empty part, and ends nothing at the end.
+                if (pos >= s.size()) break;
+                if (pos > 0) {
+                    parts.push_back(s.substr(last, pos - last));
+                    last = pos;
+                }
+                search = pos + 1;
+                continue;
+            }
+            parts.push_back(s.substr(last, pos - last));
+            last = pos + len;
+            search = last;
+        }
+        parts.push_back(s.substr(last));
+        if (!preserve_trailing) {
+            while (!parts.empty() && parts.back().empty()) parts.pop_back();
+        }
+        if (parts.empty() && s.empty()) parts.emplace_back();
+        json out = json::array();
+        for (auto& p : parts) out.push_back(std::move(p));
+        return out;
+    }
+
+private:
+    Separator() = default;
+    regex_t m_regex{};
+    bool m_compiled = false;
+};
 
 // ES SplitProcessor.
 std::expected<LeafFn, EsError> make_split(Options& o) {
@@ -732,15 +773,14 @@ std::expected<LeafFn, EsError> make_split(Options& o) {
     if (!preserve) return std::unexpected(preserve.error());
     auto target = o.optional_template("target_field");
     if (!target) return std::unexpected(target.error());
-    std::shared_ptr<std::regex> re;
-    try {
-        re = std::make_shared<std::regex>(*separator, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        return std::unexpected(illegal_argument("es-sim could not compile the separator regex [" + *separator + "]")
+    auto re = Separator::compile(*separator);
+    if (!re) {
+        return std::unexpected(illegal_argument("es-sim could not compile the separator regex [" + *separator +
+                                                "]: " + re.error())
                                    .with("processor_type", "split"));
     }
     return LeafFn([field = *field, target = target->value_or(*field), ignore = *ignore_missing, keep = *preserve,
-                   re](WorkDoc& doc, RunState&) -> LeafResult {
+                   re = *re](WorkDoc& doc, RunState&) -> LeafResult {
         const std::string from = render(field, doc);
         if (!has_field(doc, from)) {
             if (ignore) return Flow::proceed;
@@ -755,7 +795,7 @@ std::expected<LeafFn, EsError> make_split(Options& o) {
         if (!value->is_string()) {
             return failure(illegal_argument("field [" + from + "] of type [" + java_class_name(*value) + "] cannot be split"));
         }
-        if (auto ok = set_field(doc, render(target, doc), java_split(value->get<std::string>(), *re, keep)); !ok) {
+        if (auto ok = set_field(doc, render(target, doc), re->split(value->get<std::string>(), keep)); !ok) {
             return failure(ok.error());
         }
         return Flow::proceed;

@@ -12,8 +12,10 @@
 #include "mapping/field_values.hpp"
 #include "mapping/mapping_internal.hpp"
 
+#include <regex.h>
+
 #include <algorithm>
-#include <regex>
+#include <memory>
 #include <set>
 
 namespace esmend::es_sim {
@@ -60,13 +62,15 @@ bool simple_match(std::string_view pattern, std::string_view text) {
     return false;
 }
 
+// match_pattern "regex" uses Java's Pattern.matches (a whole-string match). POSIX extended regular
+// expressions cover the patterns dynamic templates use (anchors, classes, alternation, repetition).
 bool pattern_match(std::string_view pattern, std::string_view text, bool regex) {
     if (!regex) return simple_match(pattern, text);
-    try {
-        return std::regex_match(std::string(text), std::regex(std::string(pattern)));
-    } catch (const std::regex_error&) {
-        return false;
-    }
+    regex_t compiled{};
+    const std::string anchored = "^(" + std::string(pattern) + ")$";
+    if (regcomp(&compiled, anchored.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+    const std::unique_ptr<regex_t, void (*)(regex_t*)> guard(&compiled, regfree);
+    return regexec(&compiled, std::string(text).c_str(), 0, nullptr, 0) == 0;
 }
 
 std::vector<std::string> string_list(const json& body, const char* key) {
