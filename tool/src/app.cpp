@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
         register_version(app, action);
         register_info(app, action);
         register_assets(app, action);
+        register_ingest(app, action);
 
         try {
             app.parse(argc, argv);

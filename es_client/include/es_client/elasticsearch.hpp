@@ -47,6 +47,8 @@ public:
                                               const nlohmann::json* body = nullptr);
     // The raw exchange, for callers that handle statuses themselves (HEAD exists, 404 as a value).
     [[nodiscard]] Result<HttpResponse> send(HttpRequest request);
+    // The transport underneath, for helpers that speak raw requests (the bulk indexer).
+    [[nodiscard]] Transport& transport() { return *m_transport; }
 
 private:
     std::shared_ptr<Transport> m_transport;

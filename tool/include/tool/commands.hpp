@@ -28,5 +28,6 @@ using Action = std::function<ExitCode(Context&)>;
 void register_version(CLI::App& app, Action& action);
 void register_info(CLI::App& app, Action& action);
 void register_assets(CLI::App& app, Action& action);
+void register_ingest(CLI::App& app, Action& action);
 
 } // namespace esmend::tool
