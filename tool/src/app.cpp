@@ -63,10 +63,9 @@ int run(int argc, char** argv) {
         std::signal(SIGTERM, on_interrupt);
         es_client::SystemClock clock;
         Context context{options, std::cout, clock, g_cancel};
-        const ExitCode code = action(context);
-        if (g_cancel.requested() && code != ExitCode::resumable)
-            return static_cast<int>(ExitCode::interrupted);
-        return static_cast<int>(code);
+        // Each command decides what an interruption means: work cut short is `interrupted` (130)
+        // or `resumable` (3); ingest flushes or spools what it holds and ends normally.
+        return static_cast<int>(action(context));
     } catch (const std::exception& e) {
         std::cerr << "esmend: internal error: " << e.what() << '\n';
         return static_cast<int>(ExitCode::failed);

@@ -290,7 +290,8 @@ void register_ingest(CLI::App& app, Action& action) {
     auto* cmd = app.add_subcommand(
         "ingest", "Poll Go programs' /debug/vars and index heap and expvar documents");
     cmd->add_option("--target", o->targets,
-                    "Go program base URL, e.g. http://host:6060 (repeatable)");
+                    "Go program base URL, e.g. http://host:6060 (repeatable)")
+        ->allow_extra_args(false);
     cmd->add_option("--targets-file", o->targets_file,
                     "File with one target URL per line (# comments)");
     cmd->add_option("--path", o->path, "expvar path")->capture_default_str();
