@@ -292,7 +292,7 @@ TEST(Ingest, SigtermFlushesAndExitsZero) {
     BackgroundProcess go({ESMEND_EXPVAR_TARGET, "-listen", "127.0.0.1:0"});
     TempDir dir;
     auto r = run_process({"/usr/bin/timeout", "--preserve-status", "-s", "TERM", "2", ESMEND_BINARY,
-                          "ingest", "--json", "--period", "0.2", "--target", go.first_line(),
+                          "ingest", "--json", "--period", "200ms", "--target", go.first_line(),
                           "--spool-dir", dir.file("spool"), "--dead-letter", dir.file("dl.ndjson")},
                          env_for(sim));
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -31,8 +31,8 @@ struct IngestOptions {
     std::string target_password;
     std::string target_ca;
     bool target_insecure = false;
-    double target_timeout = 5;
-    double period = 10;
+    std::string target_timeout = "5s";
+    std::string period = "10s";
     bool once = false;
     std::string ns = "default";
     bool preserve_original = false;
@@ -43,7 +43,7 @@ struct IngestOptions {
     double spool_max_mb = 512;
     std::string dead_letter;
     std::size_t batch_size = 1000;
-    double stats_interval = 60;
+    std::string stats_interval = "60s";
 };
 
 std::string default_state_dir() {
@@ -83,6 +83,29 @@ HostMetadata this_host() {
         ::freeifaddrs(list);
     }
     return host;
+}
+
+// Elastic's time units as the integration's `period` uses them: "200ms", "10s", "1m", "1h"; a bare
+// number is seconds.
+es_client::Result<std::chrono::milliseconds> parse_duration(const std::string& text, const char* option) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    const std::string unit = text.substr(used);
+    double factor = 0;
+    if (unit.empty() || unit == "s") factor = 1000;
+    else if (unit == "ms") factor = 1;
+    else if (unit == "m") factor = 60'000;
+    else if (unit == "h") factor = 3'600'000;
+    if (used == 0 || factor == 0 || value <= 0) {
+        return std::unexpected(make_error(ErrorKind::config, std::string(option) + ": '" + text +
+                                                                 "' is not a duration (e.g. 200ms, 10s, 1m)"));
+    }
+    return std::chrono::milliseconds{static_cast<std::int64_t>(value * factor)};
 }
 
 es_client::Result<std::vector<std::string>> read_targets(const IngestOptions& o) {
@@ -177,6 +200,15 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
     auto targets = read_targets(o);
     if (!targets)
         return fail(targets.error());
+    auto period = parse_duration(o.period, "--period");
+    if (!period)
+        return fail(period.error());
+    auto target_timeout = parse_duration(o.target_timeout, "--target-timeout");
+    if (!target_timeout)
+        return fail(target_timeout.error());
+    auto stats_every = parse_duration(o.stats_interval, "--stats-interval");
+    if (!stats_every)
+        return fail(stats_every.error());
     if (targets->empty() && o.from_file.empty()) {
         return fail(
             make_error(ErrorKind::config, "give --target URL, --targets-file F or --from-file F"));
@@ -219,20 +251,16 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
             p.tls.ca_file = o.target_ca;
             p.tls.verify =
                 o.target_insecure ? es_client::TlsVerify::none : es_client::TlsVerify::full;
-            p.timeout =
-                std::chrono::milliseconds{static_cast<std::int64_t>(o.target_timeout * 1000)};
+            p.timeout = *target_timeout;
             poll_targets.push_back(std::move(p));
         }
         auto poller = es_client::HttpPoller::create(std::move(poll_targets));
         if (!poller)
             return fail(poller.error());
-        spdlog::info("polling {} target(s) every {}s into {} and {}", (*poller)->size(), o.period,
+        spdlog::info("polling {} target(s) every {} into {} and {}", (*poller)->size(), o.period,
                      (*collector)->data_stream("golang.heap"),
                      (*collector)->data_stream("golang.expvar"));
-        const auto period = std::chrono::milliseconds{static_cast<std::int64_t>(o.period * 1000)};
-        const auto stats_every =
-            std::chrono::milliseconds{static_cast<std::int64_t>(o.stats_interval * 1000)};
-        auto next_stats = ctx.clock.now() + stats_every;
+        auto next_stats = ctx.clock.now() + *stats_every;
         while (!ctx.cancel.requested()) {
             const auto round_start = ctx.clock.now();
             const auto at = std::chrono::system_clock::now();
@@ -256,14 +284,14 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
                 break;
             if (ctx.clock.now() >= next_stats) {
                 log_stats(**collector);
-                next_stats = ctx.clock.now() + stats_every;
+                next_stats = ctx.clock.now() + *stats_every;
             }
             if (o.once)
                 break;
             const auto elapsed = ctx.clock.now() - round_start;
-            if (elapsed < period) {
+            if (elapsed < *period) {
                 ctx.clock.sleep_for(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(period - elapsed),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(*period - elapsed),
                     &ctx.cancel);
             }
         }
@@ -301,11 +329,9 @@ void register_ingest(CLI::App& app, Action& action) {
     cmd->add_option("--target-ca", o->target_ca, "PEM CA for HTTPS targets");
     cmd->add_flag("--target-insecure", o->target_insecure,
                   "Do not verify HTTPS targets' certificates");
-    cmd->add_option("--target-timeout", o->target_timeout, "Seconds per poll")
+    cmd->add_option("--target-timeout", o->target_timeout, "Timeout per poll, e.g. 5s")
         ->capture_default_str();
-    cmd->add_option("--period", o->period,
-                    "Seconds between polls (the integration's default is 10)")
-        ->check(CLI::PositiveNumber)
+    cmd->add_option("--period", o->period, "Time between polls, e.g. 10s (the integration's default)")
         ->capture_default_str();
     cmd->add_flag("--once", o->once, "Poll once, deliver, and exit");
     cmd->add_option("--namespace", o->ns, "data_stream.namespace")->capture_default_str();
@@ -324,7 +350,7 @@ void register_ingest(CLI::App& app, Action& action) {
     cmd->add_option("--dead-letter", o->dead_letter, "NDJSON file for rejected documents");
     cmd->add_option("--batch-size", o->batch_size, "Documents per _bulk request")
         ->capture_default_str();
-    cmd->add_option("--stats-interval", o->stats_interval, "Seconds between stats lines on stderr")
+    cmd->add_option("--stats-interval", o->stats_interval, "Time between stats lines on stderr, e.g. 60s")
         ->capture_default_str();
     cmd->callback([&action, o] { action = [o](Context& ctx) { return run_ingest(ctx, *o); }; });
 }

@@ -165,6 +165,9 @@ Reply Engine::put_component_template(const RestRequest& request) {
         auto mapping = Mapping::parse(section["mappings"], m_options.version);
         if (!mapping) return std::unexpected(mapping.error());
     }
+    // ES keeps template settings as normalised Settings: nested under "index", values as strings.
+    if ((*body)["template"].contains("settings"))
+        (*body)["template"]["settings"] = nest_settings(flatten_settings((*body)["template"]["settings"]));
     m_component_templates[name] = *body;
     return json_reply(acknowledged());
 }
@@ -298,6 +301,8 @@ Reply Engine::put_index_template(const RestRequest& request) {
         for (std::size_t i = 1; i < layers.size(); ++i)
             if (auto ok = mapping->merge(layers[i], MergeReason::index_template); !ok) return std::unexpected(ok.error());
     }
+    if (body->contains("template") && (*body)["template"].contains("settings"))
+        (*body)["template"]["settings"] = nest_settings(flatten_settings((*body)["template"]["settings"]));
     m_index_templates[name] = *body;
     return json_reply(acknowledged());
 }

@@ -241,6 +241,9 @@ TEST(IngestDotExpander, ExpandsOneOrAllDottedFields) {
     auto r = run(json::parse(R"([{"dot_expander":{"field":"a.b"}}])"), json{{"a.b", 1}, {"c.d", 2}});
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->source, (json{{"a", {{"b", 1}}}, {"c.d", 2}}));
+    auto under = run(json::parse(R"([{"dot_expander":{"field":"x.y","path":"p"}}])"), json{{"p", {{"x.y", 1}}}});
+    ASSERT_TRUE(under.has_value()) << src(under).dump();
+    EXPECT_EQ(under->source, (json{{"p", {{"x", {{"y", 1}}}}}}));
     auto all = run(json::parse(R"([{"dot_expander":{"field":"*"}}])"), json{{"a.b", 1}, {"c.d", 2}});
     ASSERT_TRUE(all.has_value());
     EXPECT_EQ(all->source, (json{{"a", {{"b", 1}}}, {"c", {{"d", 2}}}}));

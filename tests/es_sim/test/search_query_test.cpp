@@ -16,17 +16,37 @@ using ::testing::UnorderedElementsAre;
 
 namespace {
 
-// Two backing indices with the host.ip conflict esmend repairs: keyword in the old one, ip in the new one.
+// Two backing indices with the host.ip conflict esmend repairs: keyword in the old one, ip in the
+// new one.
 FakeCorpus logs() {
     FakeCorpus c;
-    c.add_index("old", {{"host.ip", "keyword"}, {"@timestamp", "date"}, {"status", "long"}, {"ok", "boolean"},
-                        {"message", "text"}, {"tag", "keyword"}, {"bytes", "integer"}, {"ratio", "double"}});
-    c.add_index("new", {{"host.ip", "ip"}, {"@timestamp", "date"}, {"status", "long"}, {"ok", "boolean"},
-                        {"message", "text"}, {"tag", "keyword"}, {"bytes", "integer"}, {"ratio", "double"}});
-    c.add("old", "1", R"({"host":{"ip":"10.0.0.1"},"@timestamp":"2023-07-30T10:00:00Z","status":200,"ok":true,"message":"GET /index.html OK","tag":["a","b"],"bytes":10,"ratio":0.5})");
-    c.add("old", "2", R"({"host":{"ip":"10.0.0.2"},"@timestamp":"2023-07-31T23:59:59.999Z","status":404,"ok":false,"message":"not found","tag":"b","bytes":20})");
-    c.add("new", "3", R"({"host":{"ip":"10.1.2.3"},"@timestamp":"2023-08-01T00:00:00Z","status":500,"ok":false,"message":"Server ERROR","ratio":1.5})");
-    c.add("new", "4", R"({"host":{"ip":"2001:db8::1"},"@timestamp":1690761600000,"status":200,"tag":"c"})");
+    c.add_index("old", {{"host.ip", "keyword"},
+                        {"@timestamp", "date"},
+                        {"status", "long"},
+                        {"ok", "boolean"},
+                        {"message", "text"},
+                        {"tag", "keyword"},
+                        {"bytes", "integer"},
+                        {"ratio", "double"}});
+    c.add_index("new", {{"host.ip", "ip"},
+                        {"@timestamp", "date"},
+                        {"status", "long"},
+                        {"ok", "boolean"},
+                        {"message", "text"},
+                        {"tag", "keyword"},
+                        {"bytes", "integer"},
+                        {"ratio", "double"}});
+    c.add(
+        "old", "1",
+        R"({"host":{"ip":"10.0.0.1"},"@timestamp":"2023-07-30T10:00:00Z","status":200,"ok":true,"message":"GET /index.html OK","tag":["a","b"],"bytes":10,"ratio":0.5})");
+    c.add(
+        "old", "2",
+        R"({"host":{"ip":"10.0.0.2"},"@timestamp":"2023-07-31T23:59:59.999Z","status":404,"ok":false,"message":"not found","tag":"b","bytes":20})");
+    c.add(
+        "new", "3",
+        R"({"host":{"ip":"10.1.2.3"},"@timestamp":"2023-08-01T00:00:00Z","status":500,"ok":false,"message":"Server ERROR","ratio":1.5})");
+    c.add("new", "4",
+          R"({"host":{"ip":"2001:db8::1"},"@timestamp":1690761600000,"status":200,"tag":"c"})");
     c.add("new", "5", R"({"status":"201"})");
     return c;
 }
@@ -66,7 +86,8 @@ TEST(SearchQuery, MatchNoneMatchesNothing) {
 TEST(SearchQuery, TermOnKeywordIsExactAndCaseSensitive) {
     EXPECT_THAT(ids_for(R"({"term":{"tag":"b"}})"), ElementsAre("1", "2"));
     EXPECT_THAT(ids_for(R"({"term":{"tag":"B"}})"), ElementsAre());
-    EXPECT_THAT(ids_for(R"({"term":{"tag":{"value":"B","case_insensitive":true}}})"), ElementsAre("1", "2"));
+    EXPECT_THAT(ids_for(R"({"term":{"tag":{"value":"B","case_insensitive":true}}})"),
+                ElementsAre("1", "2"));
 }
 
 TEST(SearchQuery, TermValueObjectFormCarriesBoost) {
@@ -77,7 +98,8 @@ TEST(SearchQuery, TermValueObjectFormCarriesBoost) {
 }
 
 TEST(SearchQuery, TermOnFieldWithTwoTypesUsesEachIndexType) {
-    // keyword in "old" compares strings, ip in "new" compares addresses (2001:db8:0::1 == 2001:db8::1).
+    // keyword in "old" compares strings, ip in "new" compares addresses (2001:db8:0::1 ==
+    // 2001:db8::1).
     EXPECT_THAT(ids_for(R"({"term":{"host.ip":"10.0.0.1"}})"), ElementsAre("1"));
     EXPECT_THAT(ids_for(R"({"term":{"host.ip":"2001:db8:0::1"}})"), ElementsAre("4"));
 }
@@ -93,7 +115,8 @@ TEST(SearchQuery, TermOnIpWithInvalidAddressIsAShardFailure) {
     EXPECT_EQ(e["status"], 400);
     EXPECT_EQ(e["error"]["type"], "search_phase_execution_exception");
     EXPECT_EQ(e["error"]["root_cause"][0]["type"], "query_shard_exception");
-    EXPECT_EQ(e["error"]["root_cause"][0]["reason"], "failed to create query: 'not-an-ip' is not an IP string literal.");
+    EXPECT_EQ(e["error"]["root_cause"][0]["reason"],
+              "failed to create query: 'not-an-ip' is not an IP string literal.");
     EXPECT_EQ(e["error"]["root_cause"][0]["index"], "new");
 }
 
@@ -101,7 +124,8 @@ TEST(SearchQuery, TermOnNumbersParsesPerFieldType) {
     EXPECT_THAT(ids_for(R"({"term":{"status":200}})"), ElementsAre("1", "4"));
     EXPECT_THAT(ids_for(R"({"term":{"status":"404"}})"), ElementsAre("2"));
     EXPECT_THAT(ids_for(R"({"term":{"status":"201"}})"), ElementsAre("5"));
-    // NumberFieldMapper: a decimal part or an out-of-range value on an integral type matches nothing.
+    // NumberFieldMapper: a decimal part or an out-of-range value on an integral type matches
+    // nothing.
     EXPECT_THAT(ids_for(R"({"term":{"status":200.5}})"), ElementsAre());
     EXPECT_THAT(ids_for(R"({"term":{"bytes":3000000000}})"), ElementsAre());
     EXPECT_THAT(ids_for(R"({"term":{"ratio":1.5}})"), ElementsAre("3"));
@@ -112,7 +136,8 @@ TEST(SearchQuery, TermWithNonNumericValueOnLongFailsLikeEs) {
     EXPECT_EQ(e["error"]["type"], "search_phase_execution_exception");
     EXPECT_EQ(e["error"]["reason"], "all shards failed");
     EXPECT_EQ(e["error"]["phase"], "query");
-    EXPECT_EQ(e["error"]["caused_by"]["reason"], "failed to create query: For input string: \"abc\"");
+    EXPECT_EQ(e["error"]["caused_by"]["reason"],
+              "failed to create query: For input string: \"abc\"");
     EXPECT_EQ(e["error"]["caused_by"]["caused_by"]["type"], "number_format_exception");
 }
 
@@ -123,8 +148,9 @@ TEST(SearchQuery, TermOnBooleanAndDate) {
     EXPECT_THAT(ids_for(R"({"term":{"@timestamp":"2023-07-31"}})"), ElementsAre("2", "4"));
     EXPECT_THAT(ids_for(R"({"term":{"@timestamp":1690848000000}})"), ElementsAre("3"));
     auto e = error_of(R"({"query":{"term":{"ok":"yes"}}})");
-    EXPECT_EQ(e["error"]["caused_by"]["reason"],
-              "failed to create query: Can't parse boolean value [yes], expected [true] or [false]");
+    EXPECT_EQ(
+        e["error"]["caused_by"]["reason"],
+        "failed to create query: Can't parse boolean value [yes], expected [true] or [false]");
 }
 
 TEST(SearchQuery, TermOnTextMatchesAnalysedTokens) {
@@ -138,35 +164,43 @@ TEST(SearchQuery, TermsMatchesAnyValue) {
 }
 
 TEST(SearchQuery, RangeOnNumbers) {
-    EXPECT_THAT(ids_for(R"({"range":{"status":{"gte":200,"lt":404}}})"), ElementsAre("1", "4", "5"));
+    EXPECT_THAT(ids_for(R"({"range":{"status":{"gte":200,"lt":404}}})"),
+                ElementsAre("1", "4", "5"));
     EXPECT_THAT(ids_for(R"({"range":{"status":{"gt":200,"lte":404}}})"), ElementsAre("2", "5"));
     EXPECT_THAT(ids_for(R"({"range":{"ratio":{"gt":0.5}}})"), ElementsAre("3"));
 }
 
 TEST(SearchQuery, RangeOnDatesWithRoundingAndDateMath) {
     // now = 2023-08-01T00:00:00Z; now-1d/d rounds down to 2023-07-31T00:00:00Z.
-    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"now-1d/d"}}})"), UnorderedElementsAre("2", "3", "4"));
+    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"now-1d/d"}}})"),
+                UnorderedElementsAre("2", "3", "4"));
     // lte rounds up: "2023-07-31" includes the whole day, lt rounds down.
-    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"lte":"2023-07-31"}}})"), UnorderedElementsAre("1", "2", "4"));
+    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"lte":"2023-07-31"}}})"),
+                UnorderedElementsAre("1", "2", "4"));
     EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"lt":"2023-07-31"}}})"), ElementsAre("1"));
     // gt rounds up: strictly after the whole of 2023-07-31.
     EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gt":"2023-07-31"}}})"), ElementsAre("3"));
-    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"2023"}}})"), UnorderedElementsAre("1", "2", "3", "4"));
-    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"2023-07-30||+1d"}}})"), UnorderedElementsAre("2", "3", "4"));
+    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"2023"}}})"),
+                UnorderedElementsAre("1", "2", "3", "4"));
+    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"2023-07-30||+1d"}}})"),
+                UnorderedElementsAre("2", "3", "4"));
 }
 
 TEST(SearchQuery, RangeOnDatesWithFormatAndEpochMillis) {
-    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"01/08/2023","format":"dd/MM/yyyy"}}})"), ElementsAre("3"));
+    EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":"01/08/2023","format":"dd/MM/yyyy"}}})"),
+                ElementsAre("3"));
     EXPECT_THAT(ids_for(R"({"range":{"@timestamp":{"gte":1690848000000}}})"), ElementsAre("3"));
     auto e = error_of(R"({"query":{"range":{"@timestamp":{"gte":"yesterday"}}}})");
     EXPECT_EQ(e["error"]["type"], "search_phase_execution_exception");
     EXPECT_THAT(e["error"]["caused_by"]["reason"].get<std::string>(),
-                ::testing::HasSubstr("failed to parse date field [yesterday] with format [strict_date_optional_time||epoch_millis]"));
+                ::testing::HasSubstr("failed to parse date field [yesterday] with format "
+                                     "[strict_date_optional_time||epoch_millis]"));
 }
 
 TEST(SearchQuery, RangeOnIpsAndKeywords) {
     // Only the ip index compares addresses; on the keyword index the bounds compare as strings.
-    EXPECT_THAT(ids_for(R"({"range":{"host.ip":{"gte":"10.0.0.2","lte":"10.255.255.255"}}})"), ElementsAre("2", "3"));
+    EXPECT_THAT(ids_for(R"({"range":{"host.ip":{"gte":"10.0.0.2","lte":"10.255.255.255"}}})"),
+                ElementsAre("2", "3"));
     EXPECT_THAT(ids_for(R"({"range":{"tag":{"gt":"a"}}})"), ElementsAre("1", "2", "4"));
 }
 
@@ -177,7 +211,9 @@ TEST(SearchQuery, ExistsAndIds) {
 }
 
 TEST(SearchQuery, BoolCombinesClausesAndScores) {
-    auto r = search_json(logs(), R"({"query":{"bool":{"must":[{"term":{"status":200}}],"should":[{"term":{"tag":"a"}}],
+    auto r = search_json(
+        logs(),
+        R"({"query":{"bool":{"must":[{"term":{"status":200}}],"should":[{"term":{"tag":"a"}}],
         "must_not":{"term":{"ok":false}},"filter":[{"exists":{"field":"status"}}]}}})");
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("1", "4"));
@@ -188,14 +224,20 @@ TEST(SearchQuery, BoolCombinesClausesAndScores) {
 }
 
 TEST(SearchQuery, BoolShouldDefaultsToOneWithoutMustOrFilter) {
-    EXPECT_THAT(ids_for(R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"c"}}]}})"), UnorderedElementsAre("1", "4"));
+    EXPECT_THAT(ids_for(R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"c"}}]}})"),
+                UnorderedElementsAre("1", "4"));
     // With a filter, should clauses become optional.
-    EXPECT_THAT(ids_for(R"({"bool":{"filter":{"term":{"status":200}},"should":[{"term":{"tag":"zzz"}}]}})"),
-                ElementsAre("1", "4"));
-    EXPECT_THAT(ids_for(R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"b"}}],"minimum_should_match":2}})"),
-                ElementsAre("1"));
-    EXPECT_THAT(ids_for(R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"b"}}],"minimum_should_match":"50%"}})"),
-                ElementsAre("1", "2"));
+    EXPECT_THAT(
+        ids_for(R"({"bool":{"filter":{"term":{"status":200}},"should":[{"term":{"tag":"zzz"}}]}})"),
+        ElementsAre("1", "4"));
+    EXPECT_THAT(
+        ids_for(
+            R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"b"}}],"minimum_should_match":2}})"),
+        ElementsAre("1"));
+    EXPECT_THAT(
+        ids_for(
+            R"({"bool":{"should":[{"term":{"tag":"a"}},{"term":{"tag":"b"}}],"minimum_should_match":"50%"}})"),
+        ElementsAre("1", "2"));
 }
 
 TEST(SearchQuery, FilterOnlyBoolScoresZero) {
@@ -213,15 +255,16 @@ TEST(SearchQuery, UnknownQueryIsAParsingException) {
 }
 
 TEST(SearchQuery, MalformedQueriesGiveEsParsingErrors) {
-    // The request body arrives as nlohmann::json, whose keys are sorted: the first key in that order
-    // is the one reported (ES names the first key in the document).
+    // The request body arrives as nlohmann::json, whose keys are sorted: the first key in that
+    // order is the one reported (ES names the first key in the document).
     EXPECT_EQ(error_of(R"({"query":{"match_all":{},"term":{"a":1}}})")["error"]["reason"],
               "[match_all] malformed query, expected [END_OBJECT] but found [FIELD_NAME]");
     EXPECT_EQ(error_of(R"({"query":{"term":{"a":1,"b":2}}})")["error"]["reason"],
               "[term] query doesn't support multiple fields, found [a] and [b]");
     EXPECT_EQ(error_of(R"({"query":{"match_all":[]}})")["error"]["reason"],
               "[match_all] query malformed, no start_object after query name");
-    EXPECT_EQ(error_of(R"({"query":{"bool":{"musts":[]}}})")["error"]["reason"], "[bool] query does not support [musts]");
+    EXPECT_EQ(error_of(R"({"query":{"bool":{"musts":[]}}})")["error"]["reason"],
+              "[bool] query does not support [musts]");
     EXPECT_EQ(error_of(R"({"query":{"range":{"status":{"gte":1,"foo":2}}}})")["error"]["reason"],
               "[range] query does not support [foo]");
     EXPECT_EQ(error_of(R"({"query":{"match_all":{}},"bogus":{}})")["error"]["reason"],
@@ -242,4 +285,9 @@ TEST(SearchQuery, CountUsesTheSameEngine) {
     ASSERT_FALSE(e);
     EXPECT_EQ(e.error().type, "parsing_exception");
     EXPECT_EQ(e.error().reason, "request does not support [size]");
+}
+
+TEST(SearchQuery, TermsOnMetadataFields) {
+    EXPECT_THAT(ids_for(R"({"term":{"_id":"3"}})"), ElementsAre("3"));
+    EXPECT_THAT(ids_for(R"({"terms":{"_index":["old"]}})"), ElementsAre("1", "2"));
 }

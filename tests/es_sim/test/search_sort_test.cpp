@@ -1,5 +1,6 @@
-// Sorting, from/size, search_after and point-in-time paging (ES SearchSourceBuilder, FieldSortBuilder,
-// SearchAfterBuilder, SearchRequest.rewrite for the PIT tiebreaker, es-apis.md §1.12).
+// Sorting, from/size, search_after and point-in-time paging (ES SearchSourceBuilder,
+// FieldSortBuilder, SearchAfterBuilder, SearchRequest.rewrite for the PIT tiebreaker, es-apis.md
+// §1.12).
 
 #include "search/search.hpp"
 #include "search/testing/search_helpers.hpp"
@@ -11,9 +12,9 @@
 
 using esmend::es_sim::DocView;
 using esmend::es_sim::FieldValue;
+using esmend::es_sim::search::run_search;
 using esmend::es_sim::search::SearchCache;
 using esmend::es_sim::search::SearchInput;
-using esmend::es_sim::search::run_search;
 using esmend::es_sim::search::testing::FakeCorpus;
 using esmend::es_sim::search::testing::hit_ids;
 using esmend::es_sim::search::testing::search_json;
@@ -25,10 +26,13 @@ namespace {
 FakeCorpus events() {
     FakeCorpus c;
     const esmend::es_sim::search::testing::FieldTypes types{
-        {"@timestamp", "date"}, {"n", "long"}, {"name", "keyword"}, {"msg", "text"}, {"ip", "ip"}, {"ok", "boolean"}};
+        {"@timestamp", "date"}, {"n", "long"}, {"name", "keyword"},
+        {"msg", "text"},        {"ip", "ip"},  {"ok", "boolean"}};
     c.add_index("a", types);
     c.add_index("b", types);
-    c.add("a", "a1", R"({"@timestamp":"2023-08-01T00:00:03Z","n":3,"name":["m","z"],"msg":"x","ip":"10.0.0.10","ok":true})");
+    c.add(
+        "a", "a1",
+        R"({"@timestamp":"2023-08-01T00:00:03Z","n":3,"name":["m","z"],"msg":"x","ip":"10.0.0.10","ok":true})");
     c.add("a", "a2", R"({"@timestamp":"2023-08-01T00:00:01Z","n":1,"name":"b","ip":"10.0.0.9"})");
     c.add("a", "a3", R"({"@timestamp":"2023-08-01T00:00:02Z","name":"c","ok":false})");
     c.add("b", "b1", R"({"@timestamp":"2023-08-01T00:00:02Z","n":2,"name":"a"})");
@@ -49,7 +53,8 @@ TEST(SearchSort, FieldSortAscPutsMissingLastAndRendersLongMax) {
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("a2", "b1", "a1", "b2", "a3"));
     EXPECT_EQ((*r)["hits"]["hits"][0]["sort"], json::array({1}));
-    EXPECT_EQ((*r)["hits"]["hits"][4]["sort"], json::array({std::numeric_limits<std::int64_t>::max()}));
+    EXPECT_EQ((*r)["hits"]["hits"][4]["sort"],
+              json::array({std::numeric_limits<std::int64_t>::max()}));
     // Sorted by a field: no scores.
     EXPECT_TRUE((*r)["hits"]["hits"][0]["_score"].is_null());
     EXPECT_TRUE((*r)["hits"]["max_score"].is_null());
@@ -59,7 +64,8 @@ TEST(SearchSort, DescKeepsMissingLastAndFirstMovesThem) {
     auto r = search_json(events(), R"({"sort":[{"n":{"order":"desc"}}]})");
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("b2", "a1", "b1", "a2", "a3"));
-    EXPECT_EQ((*r)["hits"]["hits"][4]["sort"], json::array({std::numeric_limits<std::int64_t>::min()}));
+    EXPECT_EQ((*r)["hits"]["hits"][4]["sort"],
+              json::array({std::numeric_limits<std::int64_t>::min()}));
     auto f = search_json(events(), R"({"sort":[{"n":{"order":"asc","missing":"_first"}}]})");
     ASSERT_TRUE(f);
     EXPECT_THAT(hit_ids(*f), ElementsAre("a3", "a2", "b1", "a1", "b2"));
@@ -109,16 +115,20 @@ TEST(SearchSort, SortingOnTextIsTheFielddataError) {
     EXPECT_EQ(e["error"]["type"], "search_phase_execution_exception");
     EXPECT_EQ(e["error"]["root_cause"][0]["type"], "illegal_argument_exception");
     EXPECT_EQ(e["error"]["root_cause"][0]["reason"],
-              "Fielddata is disabled on [msg] in [a]. Text fields are not optimised for operations that require "
-              "per-document field data like aggregations and sorting, so these operations are disabled by default. "
-              "Please use a keyword field instead. Alternatively, set fielddata=true on [msg] in order to load field "
+              "Fielddata is disabled on [msg] in [a]. Text fields are not optimised for operations "
+              "that require "
+              "per-document field data like aggregations and sorting, so these operations are "
+              "disabled by default. "
+              "Please use a keyword field instead. Alternatively, set fielddata=true on [msg] in "
+              "order to load field "
               "data by uninverting the inverted index. Note that this can use significant memory.");
 }
 
 TEST(SearchSort, UnmappedSortFieldFailsUnlessUnmappedTypeIsGiven) {
     auto e = error_of(R"({"sort":["nope"]})");
     EXPECT_EQ(e["error"]["root_cause"][0]["type"], "query_shard_exception");
-    EXPECT_EQ(e["error"]["root_cause"][0]["reason"], "No mapping found for [nope] in order to sort on");
+    EXPECT_EQ(e["error"]["root_cause"][0]["reason"],
+              "No mapping found for [nope] in order to sort on");
     auto r = search_json(events(), R"({"sort":[{"nope":{"unmapped_type":"long"}}]})");
     ASSERT_TRUE(r);
     EXPECT_EQ((*r)["hits"]["hits"].size(), 5U);
@@ -133,7 +143,8 @@ TEST(SearchSort, SortParameterOverridesTheBody) {
 TEST(SearchPaging, FromAndSizeWithDefaultsOfZeroAndTen) {
     FakeCorpus c;
     c.add_index("i", {{"n", "long"}});
-    for (int i = 0; i < 25; ++i) c.add("i", std::to_string(i), "{\"n\":" + std::to_string(i) + "}");
+    for (int i = 0; i < 25; ++i)
+        c.add("i", std::to_string(i), "{\"n\":" + std::to_string(i) + "}");
     auto r = search_json(c, R"({"sort":["n"]})");
     ASSERT_TRUE(r);
     EXPECT_EQ((*r)["hits"]["hits"].size(), 10U);
@@ -154,11 +165,13 @@ TEST(SearchPaging, ResultWindowTooLargeIsEsShardFailure) {
     EXPECT_EQ(err["reason"], "all shards failed");
     EXPECT_EQ(err["phase"], "query");
     EXPECT_EQ(err["grouped"], true);
-    const std::string reason =
-        "Result window is too large, from + size must be less than or equal to: [10000] but was [10005]. See the "
-        "scroll api for a more efficient way to request large data sets. This limit can be set by changing the "
-        "[index.max_result_window] index level setting.";
-    EXPECT_EQ(err["root_cause"], json::array({{{"type", "illegal_argument_exception"}, {"reason", reason}}}));
+    const std::string reason = "Result window is too large, from + size must be less than or equal "
+                               "to: [10000] but was [10005]. See the "
+                               "scroll api for a more efficient way to request large data sets. "
+                               "This limit can be set by changing the "
+                               "[index.max_result_window] index level setting.";
+    EXPECT_EQ(err["root_cause"],
+              json::array({{{"type", "illegal_argument_exception"}, {"reason", reason}}}));
     ASSERT_EQ(err["failed_shards"].size(), 2U);
     EXPECT_EQ(err["failed_shards"][0]["shard"], 0);
     EXPECT_EQ(err["failed_shards"][0]["index"], "a");
@@ -169,31 +182,36 @@ TEST(SearchPaging, ResultWindowTooLargeIsEsShardFailure) {
 }
 
 TEST(SearchPaging, SearchAfterWithoutPit) {
-    auto r = search_json(events(), R"({"sort":[{"n":"asc"},{"name":"asc"}],"search_after":[2,"a"]})");
+    auto r =
+        search_json(events(), R"({"sort":[{"n":"asc"},{"name":"asc"}],"search_after":[2,"a"]})");
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("a1", "b2", "a3"));
     // Totals still count every match.
     EXPECT_EQ((*r)["hits"]["total"]["value"], 5);
-    auto d = search_json(events(), R"({"sort":[{"@timestamp":"asc"}],"search_after":["2023-08-01T00:00:01Z"]})");
+    auto d = search_json(
+        events(), R"({"sort":[{"@timestamp":"asc"}],"search_after":["2023-08-01T00:00:01Z"]})");
     ASSERT_TRUE(d);
     EXPECT_THAT(hit_ids(*d), ElementsAre("a3", "b1", "a1"));
 }
 
 TEST(SearchPaging, SearchAfterValidation) {
-    EXPECT_EQ(error_of(R"({"sort":["n"],"search_after":[1,2]})")["error"]["root_cause"][0]["reason"],
-              "search_after has 2 value(s) but sort has 1.");
+    EXPECT_EQ(
+        error_of(R"({"sort":["n"],"search_after":[1,2]})")["error"]["root_cause"][0]["reason"],
+        "search_after has 2 value(s) but sort has 1.");
     EXPECT_EQ(error_of(R"({"search_after":[1]})")["error"]["root_cause"][0]["reason"],
               "Sort must contain at least one field.");
     auto v = error_of(R"({"sort":["n"],"search_after":[1],"from":5})");
     EXPECT_EQ(v["error"]["type"], "action_request_validation_exception");
-    EXPECT_EQ(v["error"]["reason"],
-              "Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;");
+    EXPECT_EQ(
+        v["error"]["reason"],
+        "Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;");
 }
 
 TEST(SearchPaging, PitAddsShardDocTiebreakerToSortValues) {
     std::unique_ptr<SearchCache> cache;
-    auto r = search_json(events(), R"({"pit":{"id":"x","keep_alive":"1m"},"sort":[{"@timestamp":"asc"}],"size":2})", {},
-                         &cache);
+    auto r = search_json(
+        events(), R"({"pit":{"id":"x","keep_alive":"1m"},"sort":[{"@timestamp":"asc"}],"size":2})",
+        {}, &cache);
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("b2", "a2"));
     // b2 is doc 1 of shard 1: (1 << 32) | 1.
@@ -209,7 +227,8 @@ TEST(SearchPaging, PitAddsShardDocTiebreakerToSortValues) {
 
 TEST(SearchPaging, PitSearchAfterWithoutTiebreakerValueSkipsTheTiebreaker) {
     std::unique_ptr<SearchCache> cache;
-    auto r = search_json(events(), R"({"pit":{"id":"x"},"sort":[{"n":"asc"}],"search_after":[2]})", {}, &cache);
+    auto r = search_json(events(), R"({"pit":{"id":"x"},"sort":[{"n":"asc"}],"search_after":[2]})",
+                         {}, &cache);
     ASSERT_TRUE(r);
     EXPECT_THAT(hit_ids(*r), ElementsAre("a1", "b2", "a3"));
     EXPECT_EQ((*r)["hits"]["hits"][0]["sort"].size(), 1U);
@@ -219,19 +238,24 @@ TEST(SearchPaging, PitPagesVisitEveryDocumentOnceWithTies) {
     FakeCorpus c;
     c.add_index("x", {{"t", "long"}});
     c.add_index("y", {{"t", "long"}});
-    for (int i = 0; i < 40; ++i) c.add("x", "x" + std::to_string(i), "{\"t\":" + std::to_string(i % 3) + "}");
-    for (int i = 0; i < 35; ++i) c.add("y", "y" + std::to_string(i), "{\"t\":" + std::to_string(i % 4) + "}");
+    for (int i = 0; i < 40; ++i)
+        c.add("x", "x" + std::to_string(i), "{\"t\":" + std::to_string(i % 3) + "}");
+    for (int i = 0; i < 35; ++i)
+        c.add("y", "y" + std::to_string(i), "{\"t\":" + std::to_string(i % 4) + "}");
     std::unique_ptr<SearchCache> cache;
     std::vector<std::string> seen;
     json after;
     for (int page = 0; page < 100; ++page) {
         json body = {{"pit", {{"id", "p"}}}, {"size", 7}, {"sort", json::array({{{"t", "desc"}}})}};
-        if (!after.is_null()) body["search_after"] = after;
+        if (!after.is_null())
+            body["search_after"] = after;
         auto r = search_json(c, body.dump(), {}, &cache);
         ASSERT_TRUE(r) << r.error().envelope().dump();
         const auto& hits = (*r)["hits"]["hits"];
-        if (hits.empty()) break;
-        for (const auto& h : hits) seen.push_back(h["_id"]);
+        if (hits.empty())
+            break;
+        for (const auto& h : hits)
+            seen.push_back(h["_id"]);
         after = hits.back()["sort"];
         ASSERT_EQ(after.size(), 2U);
     }
@@ -259,7 +283,8 @@ public:
         return {FieldValue{m_t}};
     }
     std::optional<std::string> field_type(std::string_view field) const override {
-        if (field == "t") return "long";
+        if (field == "t")
+            return "long";
         return std::nullopt;
     }
 
@@ -280,16 +305,22 @@ TEST(SearchPaging, MillionDocumentPitPagesCostTheirPageNotTheIndex) {
     std::vector<CountingDoc> docs;
     docs.reserve(static_cast<std::size_t>(k_docs));
     // Descending values in index order so the sort really reorders; doc i has t = k_docs - i.
-    for (std::int64_t i = 0; i < k_docs; ++i) docs.emplace_back(i < k_docs / 2 ? "p0" : "p1", k_docs - i, &reads);
+    for (std::int64_t i = 0; i < k_docs; ++i)
+        docs.emplace_back(i < k_docs / 2 ? "p0" : "p1", k_docs - i, &reads);
     SearchInput in;
     in.docs.reserve(docs.size());
-    for (const auto& d : docs) in.docs.push_back(&d);
+    for (const auto& d : docs)
+        in.docs.push_back(&d);
     std::unique_ptr<SearchCache> cache;
     in.cache = &cache;
     in.now_millis = 0;
     auto page = [&](const json& after) {
-        json body = {{"pit", {{"id", "p"}}}, {"size", k_page}, {"sort", json::array({"t"})}, {"_source", false}};
-        if (!after.is_null()) body["search_after"] = after;
+        json body = {{"pit", {{"id", "p"}}},
+                     {"size", k_page},
+                     {"sort", json::array({"t"})},
+                     {"_source", false}};
+        if (!after.is_null())
+            body["search_after"] = after;
         in.body = &body;
         return run_search(in);
     };
@@ -315,5 +346,6 @@ TEST(SearchPaging, MillionDocumentPitPagesCostTheirPageNotTheIndex) {
     auto tail = page(json::array({k_docs - 5, 5}));
     ASSERT_TRUE(tail);
     EXPECT_LE(reads - before, k_page);
-    EXPECT_EQ(hit_ids(*tail), (std::vector<std::string>{"999996", "999997", "999998", "999999", "1000000"}));
+    EXPECT_EQ(hit_ids(*tail),
+              (std::vector<std::string>{"999996", "999997", "999998", "999999", "1000000"}));
 }

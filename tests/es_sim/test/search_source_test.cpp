@@ -7,10 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-using esmend::es_sim::search::SearchInput;
-using esmend::es_sim::search::SourceMode;
 using esmend::es_sim::search::dump_response;
 using esmend::es_sim::search::run_search;
+using esmend::es_sim::search::SearchInput;
+using esmend::es_sim::search::SourceMode;
 using esmend::es_sim::search::testing::FakeCorpus;
 using esmend::es_sim::search::testing::search_json;
 using nlohmann::json;
@@ -31,7 +31,8 @@ FakeCorpus one_doc() {
 json source_for(const std::string& body, const esmend::es_sim::search::Params& params = {}) {
     auto r = search_json(one_doc(), body, params);
     EXPECT_TRUE(r) << (r ? "" : r.error().envelope().dump());
-    if (!r) return json();
+    if (!r)
+        return json();
     const auto& hit = (*r)["hits"]["hits"][0];
     return hit.contains("_source") ? hit["_source"] : json("<absent>");
 }
@@ -39,14 +40,17 @@ json source_for(const std::string& body, const esmend::es_sim::search::Params& p
 FakeCorpus many(int n) {
     FakeCorpus c;
     c.add_index("i", {});
-    for (int i = 0; i < n; ++i) c.add("i", std::to_string(i), "{}");
+    for (int i = 0; i < n; ++i)
+        c.add("i", std::to_string(i), "{}");
     return c;
 }
 
-json total_for(int docs, const std::string& body, const esmend::es_sim::search::Params& params = {}) {
+json total_for(int docs, const std::string& body,
+               const esmend::es_sim::search::Params& params = {}) {
     auto r = search_json(many(docs), body, params);
     EXPECT_TRUE(r) << (r ? "" : r.error().envelope().dump());
-    if (!r) return json();
+    if (!r)
+        return json();
     return (*r)["hits"].contains("total") ? (*r)["hits"]["total"] : json("<absent>");
 }
 
@@ -83,7 +87,8 @@ TEST(SearchSource, IncludesSelectFieldsAndSubtrees) {
               json::parse(R"({"host":{"ip":"10.0.0.1","name":"h1","os":{"family":"linux"}}})"));
     EXPECT_EQ(source_for(R"({"_source":{"includes":["host.o*","z"]}})"),
               json::parse(R"({"z":1,"host":{"os":{"family":"linux"}}})"));
-    EXPECT_EQ(source_for(R"({"_source":["events.code"]})"), json::parse(R"({"events":[{"code":1},{"code":2}]})"));
+    EXPECT_EQ(source_for(R"({"_source":["events.code"]})"),
+              json::parse(R"({"events":[{"code":1},{"code":2}]})"));
     EXPECT_EQ(source_for(R"({"_source":["tags"]})"), json::parse(R"({"tags":["a","b"]})"));
     // A dotted key is matched by its full path.
     EXPECT_EQ(source_for(R"({"_source":["a"]})"), json::parse(R"({"a.b":"dotted"})"));
@@ -98,10 +103,12 @@ TEST(SearchSource, ExcludesWinOverIncludes) {
 }
 
 TEST(SearchSource, UrlParametersReplaceTheBodyChoice) {
-    EXPECT_EQ(source_for(R"({"_source":false})", {{"_source_includes", "z"}}), json::parse(R"({"z":1})"));
+    EXPECT_EQ(source_for(R"({"_source":false})", {{"_source_includes", "z"}}),
+              json::parse(R"({"z":1})"));
     EXPECT_EQ(source_for("", {{"_source", "z,tags"}}), json::parse(R"({"z":1,"tags":["a","b"]})"));
-    EXPECT_EQ(source_for("", {{"_source_includes", "host"}, {"_source_excludes", "host.name,host.os"}}),
-              json::parse(R"({"host":{"ip":"10.0.0.1"}})"));
+    EXPECT_EQ(
+        source_for("", {{"_source_includes", "host"}, {"_source_excludes", "host.name,host.os"}}),
+        json::parse(R"({"host":{"ip":"10.0.0.1"}})"));
 }
 
 TEST(SearchTotalHits, DefaultCapsAtTenThousandWithGte) {
@@ -110,16 +117,32 @@ TEST(SearchTotalHits, DefaultCapsAtTenThousandWithGte) {
 }
 
 TEST(SearchTotalHits, TrueCountsExactlyAndFalseOmitsTotal) {
-    EXPECT_EQ(total_for(10001, R"({"size":0,"track_total_hits":true})"), (json{{"value", 10001}, {"relation", "eq"}}));
-    EXPECT_EQ(total_for(10001, R"({"size":0,"track_total_hits":-1})"), (json{{"value", 10001}, {"relation", "eq"}}));
+    EXPECT_EQ(total_for(10001, R"({"size":0,"track_total_hits":true})"),
+              (json{{"value", 10001}, {"relation", "eq"}}));
+    EXPECT_EQ(total_for(10001, R"({"size":0,"track_total_hits":-1})"),
+              (json{{"value", 10001}, {"relation", "eq"}}));
     EXPECT_EQ(total_for(5, R"({"track_total_hits":false})"), "<absent>");
     EXPECT_EQ(total_for(5, "", {{"track_total_hits", "false"}}), "<absent>");
 }
 
 TEST(SearchTotalHits, IntegerSetsTheCap) {
-    EXPECT_EQ(total_for(50, R"({"track_total_hits":20})"), (json{{"value", 20}, {"relation", "gte"}}));
-    EXPECT_EQ(total_for(20, R"({"track_total_hits":20})"), (json{{"value", 20}, {"relation", "eq"}}));
+    EXPECT_EQ(total_for(50, R"({"track_total_hits":20})"),
+              (json{{"value", 20}, {"relation", "gte"}}));
+    EXPECT_EQ(total_for(20, R"({"track_total_hits":20})"),
+              (json{{"value", 20}, {"relation", "eq"}}));
     auto r = search_json(many(1), R"({"track_total_hits":-5})");
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().reason, "[track_total_hits] parameter must be positive or equals to -1, got -5");
+    EXPECT_EQ(r.error().reason,
+              "[track_total_hits] parameter must be positive or equals to -1, got -5");
+}
+
+TEST(SearchTotalHits, RestTotalHitsAsIntRendersANumber) {
+    EXPECT_EQ(total_for(10001, R"({"size":0})", {{"rest_total_hits_as_int", "true"}}), 10001);
+    EXPECT_EQ(total_for(3, R"({"track_total_hits":false})", {{"rest_total_hits_as_int", "true"}}),
+              -1);
+    auto r =
+        search_json(many(1), R"({"track_total_hits":100})", {{"rest_total_hits_as_int", "true"}});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().reason, "[rest_total_hits_as_int] cannot be used if the tracking of total "
+                                "hits is not accurate, got 100");
 }

@@ -113,6 +113,12 @@ private:
                         out[key] = sequence(next);
                         continue;
                     }
+                    if (next > indent && (next_content.starts_with("\"") || next_content.starts_with("'") ||
+                                          next_content.starts_with("|") || next_content.starts_with(">"))) {
+                        ++m_pos;
+                        out[key] = scalar(next_content, indent);
+                        continue;
+                    }
                     if (next > indent) {
                         out[key] = multiline_plain(indent);
                         continue;
@@ -163,7 +169,8 @@ private:
         if (text == "null" || text == "~") return nullptr;
         static const std::regex k_int(R"(^-?[0-9]+$)");
         static const std::regex k_float(R"(^-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?$)");
-        if (std::regex_match(text, k_int)) return std::stoll(text);
+        // "00000000" (a build hash in RootNodeInfoResponseExample1) stays a string, as ES sends it.
+        if (std::regex_match(text, k_int) && !(text.size() > 1 && text[0] == '0')) return std::stoll(text);
         if (std::regex_match(text, k_float)) return std::stod(text);
         if (text.starts_with("[") || text.starts_with("{")) {
             auto j = nlohmann::json::parse(text, nullptr, false);

@@ -162,8 +162,7 @@ EsError config_error(const std::string& type, const std::optional<std::string>& 
 
 namespace {
 
-std::expected<NodeList, EsError> compile_list(const json& list, const std::string& owner_type,
-                                              const std::optional<std::string>& owner_tag, const std::string& property);
+std::expected<NodeList, EsError> compile_list(const json& list);
 
 // ES ConfigurationUtils.readProcessor.
 std::expected<std::shared_ptr<const Node>, EsError> compile_node(const std::string& type, const json& raw) {
@@ -245,7 +244,7 @@ std::expected<std::shared_ptr<const Node>, EsError> compile_node(const std::stri
             return std::unexpected(config_error("", std::nullopt, "on_failure",
                                                 "property isn't a list, but of type [" + java_class_name(*it) + "]"));
         }
-        auto handlers = compile_list(*it, type, node->tag, "on_failure");
+        auto handlers = compile_list(*it);
         if (!handlers) return std::unexpected(handlers.error());
         if (handlers->empty()) {
             return std::unexpected(config_error(type, node->tag, "on_failure", "processors list cannot be empty"));
@@ -284,8 +283,7 @@ std::expected<std::shared_ptr<const Node>, EsError> compile_node(const std::stri
 }
 
 // ES ConfigurationUtils.readProcessorConfigs: the first failure is reported.
-std::expected<NodeList, EsError> compile_list(const json& list, const std::string&, const std::optional<std::string>&,
-                                              const std::string&) {
+std::expected<NodeList, EsError> compile_list(const json& list) {
     NodeList out;
     for (const auto& entry : list) {
         if (!entry.is_object()) {
@@ -337,14 +335,14 @@ std::expected<CompiledPipeline, EsError> compile_pipeline(const json& definition
         return std::unexpected(config_error("", std::nullopt, "processors", "required property is missing"));
     }
     if (!config["processors"].is_array()) return std::unexpected(type_error("processors", "list"));
-    auto procs = compile_list(config["processors"], "", std::nullopt, "processors");
+    auto procs = compile_list(config["processors"]);
     if (!procs) return std::unexpected(procs.error());
     p.processors = std::move(*procs);
     config.erase("processors");
     bool has_on_failure = false;
     if (config.contains("on_failure") && !config["on_failure"].is_null()) {
         if (!config["on_failure"].is_array()) return std::unexpected(type_error("on_failure", "list"));
-        auto handlers = compile_list(config["on_failure"], "", std::nullopt, "on_failure");
+        auto handlers = compile_list(config["on_failure"]);
         if (!handlers) return std::unexpected(handlers.error());
         p.on_failure = std::move(*handlers);
         has_on_failure = true;

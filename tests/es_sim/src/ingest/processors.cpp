@@ -818,7 +818,6 @@ std::expected<LeafFn, EsError> make_dot_expander(Options& o) {
     auto over = o.boolean("override", false);
     if (!over) return std::unexpected(over.error());
     return LeafFn([field = *field, path = *path, over = *over](WorkDoc& doc, RunState&) -> LeafResult {
-        json* map = &doc.ctx;
         if (path) {
             auto v = get_field(doc, *path);
             if (!v) return failure(v.error());
@@ -829,7 +828,7 @@ std::expected<LeafFn, EsError> make_dot_expander(Options& o) {
         }
         std::vector<std::string> keys;
         {
-            const json& m = path ? *get_field(doc, *path) : doc.ctx;
+            const json m = path ? get_field(doc, *path).value_or(json::object()) : doc.ctx;
             if (field == "*") {
                 for (const auto& [k, v] : m.items()) {
                     const auto dot = k.find('.');
@@ -839,7 +838,6 @@ std::expected<LeafFn, EsError> make_dot_expander(Options& o) {
                 keys.push_back(field);
             }
         }
-        (void)map;
         for (const auto& key : keys) {
             const std::string full = path ? *path + "." + key : key;
             json value;
@@ -908,48 +906,9 @@ std::expected<LeafFn, EsError> make_fail(Options& o) {
     });
 }
 
-// Scripts es-sim recognises by the FNV-1a hash of their source with all whitespace removed, and
-// runs natively. Only scripts Elastic ships in integration packages belong here.
-constexpr std::uint64_t k_drop_empty_values_script = 0x65413a148e9b25e8ULL;
-
-std::uint64_t script_fingerprint(const std::string& source) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (char c : source) {
-        if (std::isspace(static_cast<unsigned char>(c))) continue;
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-// The behaviour of the "Drops null/empty values recursively." script of Elastic's integration
-// pipelines (e.g. elastic/integrations packages/golang): null and "" values are removed from maps
-// and lists, and maps and lists left empty are removed in turn.
-bool drop_empty(json& v) {
-    if (v.is_null()) return true;
-    if (v.is_string()) return v.get<std::string>().empty();
-    if (v.is_object()) {
-        for (auto it = v.begin(); it != v.end();) {
-            if (drop_empty(*it)) {
-                it = v.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        return v.empty();
-    }
-    if (v.is_array()) {
-        json kept = json::array();
-        for (auto& e : v) {
-            if (!drop_empty(e)) kept.push_back(std::move(e));
-        }
-        v = std::move(kept);
-        return v.empty();
-    }
-    return false;
-}
-
-// ES ScriptProcessor: stored and accepted; only recognised scripts run.
+// ES ScriptProcessor: validated and stored like ES does, but es-sim runs no Painless, so running
+// one fails the document with a clear simulator error (issue: "a script processor is stored, but
+// running it fails with a clear simulator error").
 std::expected<LeafFn, EsError> make_script(Options& o, const std::optional<std::string>& tag) {
     auto lang = o.optional_string("lang");
     if (!lang) return std::unexpected(lang.error());
@@ -969,19 +928,8 @@ std::expected<LeafFn, EsError> make_script(Options& o, const std::optional<std::
         return std::unexpected(illegal_argument("must specify either [source] for an inline script or [id] for a stored script")
                                    .with("processor_type", "script"));
     }
-    const bool drop_script = src && script_fingerprint(*src) == k_drop_empty_values_script;
     const std::string label = tag.value_or("");
-    return LeafFn([drop_script, label](WorkDoc& doc, RunState&) -> LeafResult {
-        if (drop_script) {
-            for (auto it = doc.ctx.begin(); it != doc.ctx.end();) {
-                if (!is_metadata_key(it.key()) && drop_empty(*it)) {
-                    it = doc.ctx.erase(it);
-                } else {
-                    ++it;
-                }
-            }
-            return Flow::proceed;
-        }
+    return LeafFn([label](WorkDoc&, RunState&) -> LeafResult {
         return failure(illegal_argument("es-sim does not execute Painless scripts (script processor [" + label + "])"));
     });
 }

@@ -176,12 +176,14 @@ private:
     std::expected<void, std::string> string(std::string& out) {
         ++m_pos; // opening quote
         while (m_pos < m_text.size()) {
+            // Copy the run of plain characters in one step.
+            std::size_t run = m_pos;
+            while (run < m_text.size() && m_text[run] != '"' && m_text[run] != '\\') ++run;
+            out.append(m_text.data() + m_pos, run - m_pos);
+            m_pos = run;
+            if (m_pos >= m_text.size()) break;
             const char c = m_text[m_pos++];
             if (c == '"') return {};
-            if (c != '\\') {
-                out.push_back(c);
-                continue;
-            }
             if (m_pos >= m_text.size()) break;
             const char e = m_text[m_pos++];
             switch (e) {

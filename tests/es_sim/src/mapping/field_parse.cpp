@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <unordered_map>
 
 namespace esmend::es_sim::mapping_detail {
 namespace {
@@ -97,18 +98,19 @@ std::expected<std::int64_t, EsError> string_to_long(const std::string& text, boo
 }
 
 // The JSON number as Jackson's getDoubleValue sees it.
-double token_double(const Scalar& v) { return std::strtod(v.text.c_str(), nullptr); }
+double token_double(const Scalar& v) { return std::strtod(std::string(v.text).c_str(), nullptr); }
 
 std::expected<std::int64_t, EsError> token_integral(const Scalar& v, bool coerce, std::string_view java_class,
                                                     std::int64_t min, std::int64_t max, std::string_view range) {
+    const std::string text(v.text);
     if (!v.is_float) {
-        auto exact = parse_long_exact(v.text);
-        if (!exact || *exact < min || *exact > max) return std::unexpected(coercion(v.text, range));
+        auto exact = parse_long_exact(text);
+        if (!exact || *exact < min || *exact > max) return std::unexpected(coercion(text, range));
         return *exact;
     }
     const double d = token_double(v);
     if (d < static_cast<double>(min) || d > static_cast<double>(max) || !std::isfinite(d)) {
-        return std::unexpected(coercion(v.text, range));
+        return std::unexpected(coercion(text, range));
     }
     const auto truncated = static_cast<std::int64_t>(d);
     if (!coerce && static_cast<double>(truncated) != d) {
@@ -122,12 +124,13 @@ constexpr std::string_view k_int_range = "int (-2147483648 - 2147483647)";
 constexpr std::string_view k_long_range = "long (-9223372036854775808 - 9223372036854775807)";
 
 std::expected<std::int64_t, EsError> parse_int_value(const Scalar& v, bool coerce) {
+    const std::string text(v.text);
     if (v.kind == NodeKind::string) {
         if (!coerce) return std::unexpected(iae("Integer value passed as String"));
-        auto d = java_parse_double(v.text);
-        if (!d) return std::unexpected(number_format(v.text));
+        auto d = java_parse_double(text);
+        if (!d) return std::unexpected(number_format(text));
         if (*d < -2147483648.0 || *d > 2147483647.0) {
-            return std::unexpected(iae("Value [" + v.text + "] is out of range for an integer"));
+            return std::unexpected(iae("Value [" + text + "] is out of range for an integer"));
         }
         return std::isnan(*d) ? 0 : static_cast<std::int64_t>(*d);
     }
@@ -136,18 +139,19 @@ std::expected<std::int64_t, EsError> parse_int_value(const Scalar& v, bool coerc
 }
 
 std::expected<FieldValue, EsError> parse_number(const FieldDef& def, const Scalar& v) {
+    const std::string text(v.text);
     const bool coerce = param_bool(def, "coerce", true);
     const std::string& type = def.type;
     if (v.kind == NodeKind::boolean) {
         // Jackson's number accessors on a boolean token.
         return std::unexpected(EsError(400, "json_parse_exception",
-                                       "Current token (VALUE_" + std::string(v.text == "true" ? "TRUE" : "FALSE") +
+                                       "Current token (VALUE_" + std::string(text == "true" ? "TRUE" : "FALSE") +
                                            ") not numeric, can not use numeric value accessors"));
     }
     if (type == "long") {
         if (v.kind == NodeKind::string) {
             if (!coerce) return std::unexpected(iae("Long value passed as String"));
-            auto r = string_to_long(v.text, coerce);
+            auto r = string_to_long(text, coerce);
             if (!r) return std::unexpected(r.error());
             return FieldValue{*r};
         }
@@ -171,15 +175,15 @@ std::expected<FieldValue, EsError> parse_number(const FieldDef& def, const Scala
     if (type == "short") {
         if (v.kind == NodeKind::string) {
             if (!coerce) return std::unexpected(iae("Short value passed as String"));
-            auto d = java_parse_double(v.text);
-            if (!d) return std::unexpected(number_format(v.text));
-            if (*d < -32768.0 || *d > 32767.0) return std::unexpected(iae("Value [" + v.text + "] is out of range for a short"));
+            auto d = java_parse_double(text);
+            if (!d) return std::unexpected(number_format(text));
+            if (*d < -32768.0 || *d > 32767.0) return std::unexpected(iae("Value [" + text + "] is out of range for a short"));
             return FieldValue{std::isnan(*d) ? std::int64_t{0} : static_cast<std::int64_t>(*d)};
         }
         if (!v.is_float) {
-            auto exact = parse_long_exact(v.text);
+            auto exact = parse_long_exact(text);
             if (!exact || *exact < -32768 || *exact > 32767) {
-                return std::unexpected(EsError(400, "input_coercion_exception", "Numeric value (" + v.text + ") out of range of Java short"));
+                return std::unexpected(EsError(400, "input_coercion_exception", "Numeric value (" + text + ") out of range of Java short"));
             }
             return FieldValue{*exact};
         }
@@ -189,7 +193,6 @@ std::expected<FieldValue, EsError> parse_number(const FieldDef& def, const Scala
     }
     if (type == "unsigned_long") {
         // UnsignedLongFieldMapper (messages unverified): integers 0..2^64-1, decimals truncated.
-        std::string text = v.text;
         if (v.kind == NodeKind::string && !is_big_decimal(text)) return std::unexpected(number_format(text));
         const long double value = std::strtold(text.c_str(), nullptr);
         if (value < 0 || value >= 18446744073709551616.0L) {
@@ -204,11 +207,11 @@ std::expected<FieldValue, EsError> parse_number(const FieldDef& def, const Scala
     if (v.kind == NodeKind::string) {
         const char* java_class = type == "double" || type == "scaled_float" ? "Double" : "Float";
         if (!coerce) return std::unexpected(iae(std::string(java_class) + " value passed as String"));
-        auto parsed = java_parse_double(v.text);
-        if (!parsed) return std::unexpected(number_format(v.text));
+        auto parsed = java_parse_double(text);
+        if (!parsed) return std::unexpected(number_format(text));
         d = *parsed;
     } else {
-        auto parsed = java_parse_double(v.text);
+        auto parsed = java_parse_double(text);
         d = parsed ? *parsed : token_double(v);
     }
     if (type == "double") {
@@ -240,6 +243,15 @@ bool is_number_type(std::string_view t) {
            t == "half_float" || t == "scaled_float" || t == "unsigned_long";
 }
 
+// Parsed formats, per thread: a mapping has few distinct formats, and re-tokenising one for
+// every value dominated date parsing. The cache is cleared if it ever grows large.
+const std::expected<DateFormat, std::string>& cached_format(const std::string& text) {
+    thread_local std::unordered_map<std::string, std::expected<DateFormat, std::string>> cache;
+    if (const auto it = cache.find(text); it != cache.end()) return it->second;
+    if (cache.size() > 256) cache.clear();
+    return cache.emplace(text, DateFormat::parse(text)).first->second;
+}
+
 std::string format_of(const FieldDef& def) {
     const auto it = def.params.find("format");
     if (it != def.params.end() && it->is_string()) return it->get<std::string>();
@@ -248,12 +260,12 @@ std::string format_of(const FieldDef& def) {
 
 } // namespace
 
-Scalar scalar_of(const json& value) {
+Scalar scalar_of(const json& value, std::string& buffer) {
     Scalar s;
     switch (value.type()) {
     case json::value_t::string:
         s.kind = NodeKind::string;
-        s.text = value.get<std::string>();
+        s.text = value.get_ref<const std::string&>();
         break;
     case json::value_t::boolean:
         s.kind = NodeKind::boolean;
@@ -262,12 +274,14 @@ Scalar scalar_of(const json& value) {
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
         s.kind = NodeKind::number;
-        s.text = value.dump();
+        buffer = value.dump();
+        s.text = buffer;
         break;
     case json::value_t::number_float:
         s.kind = NodeKind::number;
         s.is_float = true;
-        s.text = value.dump();
+        buffer = value.dump();
+        s.text = buffer;
         break;
     case json::value_t::object: s.kind = NodeKind::object; break;
     case json::value_t::array: s.kind = NodeKind::array; break;
@@ -297,23 +311,24 @@ std::expected<std::optional<FieldValue>, EsError> parse_scalar(const FieldDef& d
                 return std::optional<FieldValue>{}; // ignored, not an error (keyword ignore_above)
             }
         }
-        return std::optional<FieldValue>{FieldValue{v.text}};
+        return std::optional<FieldValue>{FieldValue{std::string(v.text)}};
     }
+    const std::string text(v.text);
     if (type == "constant_keyword") {
         const auto it = def.params.find("value");
         if (it != def.params.end() && !it->is_null()) {
             const std::string expected = it->is_string() ? it->get<std::string>() : java_to_string(*it);
-            if (expected != v.text) {
+            if (expected != text) {
                 // ConstantKeywordFieldMapper.parseCreateField.
                 return std::unexpected(iae("[constant_keyword] field [" + std::string(path) +
                                            "] only accepts values that are equal to the value defined in the mappings [" +
-                                           expected + "], but got [" + v.text + "]"));
+                                           expected + "], but got [" + text + "]"));
             }
         }
-        return std::optional<FieldValue>{FieldValue{v.text}};
+        return std::optional<FieldValue>{FieldValue{text}};
     }
     if (type == "ip") {
-        auto ip = canonical_ip(v.text);
+        auto ip = canonical_ip(text);
         if (!ip) return std::unexpected(ip.error());
         return std::optional<FieldValue>{FieldValue{*ip}};
     }
@@ -323,18 +338,18 @@ std::expected<std::optional<FieldValue>, EsError> parse_scalar(const FieldDef& d
                                            std::string("Current token (") + (v.is_float ? "VALUE_NUMBER_FLOAT" : "VALUE_NUMBER_INT") +
                                                ") not of boolean type"));
         }
-        if (v.text == "true") return std::optional<FieldValue>{FieldValue{true}};
-        if (v.text == "false" || v.text.empty()) return std::optional<FieldValue>{FieldValue{false}};
-        return std::unexpected(iae("Failed to parse value [" + v.text + "] as only [true] or [false] are allowed."));
+        if (text == "true") return std::optional<FieldValue>{FieldValue{true}};
+        if (text == "false" || text.empty()) return std::optional<FieldValue>{FieldValue{false}};
+        return std::unexpected(iae("Failed to parse value [" + text + "] as only [true] or [false] are allowed."));
     }
     if (type == "date" || type == "date_nanos") {
-        auto format = DateFormat::parse(format_of(def));
+        const auto& format = cached_format(format_of(def));
         if (!format) return std::unexpected(iae(format.error()));
-        auto millis = format->parse_millis(v.text);
+        auto millis = format->parse_millis(text);
         if (!millis) return std::unexpected(millis.error());
         if (type == "date_nanos" && *millis < 0) {
             // DateFieldMapper.Resolution.NANOSECONDS (wording approximated).
-            return std::unexpected(iae("date[" + v.text + "] is before the epoch in 1970 and cannot be stored in nanosecond resolution"));
+            return std::unexpected(iae("date[" + text + "] is before the epoch in 1970 and cannot be stored in nanosecond resolution"));
         }
         return std::optional<FieldValue>{FieldValue{*millis}};
     }
@@ -343,7 +358,7 @@ std::expected<std::optional<FieldValue>, EsError> parse_scalar(const FieldDef& d
         if (!n) return std::unexpected(n.error());
         return std::optional<FieldValue>{*n};
     }
-    if (type == "flattened") return std::optional<FieldValue>{FieldValue{v.text}};
+    if (type == "flattened") return std::optional<FieldValue>{FieldValue{text}};
     return std::optional<FieldValue>{}; // unmodelled types: accepted, nothing indexed
 }
 

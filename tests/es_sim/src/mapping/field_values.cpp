@@ -750,7 +750,15 @@ std::vector<std::uint16_t> utf16_units(std::string_view utf8) {
 
 } // namespace
 
-std::size_t utf16_length(std::string_view utf8) { return utf16_units(utf8).size(); }
+std::size_t utf16_length(std::string_view utf8) {
+    // Every code point is one UTF-16 unit except those above U+FFFF (4-byte UTF-8), which are two.
+    std::size_t units = 0;
+    for (const char c : utf8) {
+        const auto b = static_cast<unsigned char>(c);
+        if ((b & 0xC0) != 0x80) units += b >= 0xF0 ? 2 : 1;
+    }
+    return units;
+}
 
 std::int32_t java_string_hash(std::string_view utf8) {
     std::uint32_t h = 0;

@@ -629,7 +629,8 @@ void collect_leaves(const json& node, std::vector<FieldValue>& out) {
         return;
     }
     if (node.is_null()) return;
-    out.emplace_back(scalar_of(node).text);
+    std::string buffer;
+    out.emplace_back(std::string(scalar_of(node, buffer).text));
 }
 
 FieldInfo leaf_info(const std::string& path, const FieldDef& def) {
@@ -770,7 +771,8 @@ std::vector<FieldValue> Mapping::values(const json& source, std::string_view pat
             v = &*it;
         }
         if (v->is_object()) continue;
-        auto parsed = parse_scalar(*def, path, scalar_of(*v));
+        std::string buffer;
+        auto parsed = parse_scalar(*def, path, scalar_of(*v, buffer));
         if (parsed && parsed->has_value()) out.push_back(**parsed);
     }
     return out;

@@ -45,13 +45,15 @@ namespace esmend::es_sim::mapping_detail {
 // ---- values (field_parse.cpp) ----
 
 // A scalar document value as ES's parser exposes it: its token kind and its text (raw for numbers).
+// The text is a view: it must not outlive the document node or the buffer it came from.
 struct Scalar {
     NodeKind kind = NodeKind::null;
-    std::string text;
+    std::string_view text;
     bool is_float = false;
 };
 
-[[nodiscard]] Scalar scalar_of(const nlohmann::json& value);
+// A Scalar for a parsed JSON value; number texts are rendered into `buffer`.
+[[nodiscard]] Scalar scalar_of(const nlohmann::json& value, std::string& buffer);
 
 // Parses one scalar with the field's rules. Returns the normalised value (nullopt when the field
 // type yields no indexed value) or the exception ES's field mapper throws, which becomes the

@@ -29,7 +29,8 @@ public:
 
     // The "aggregations" response object over the matching documents. Shard-level problems
     // (terms on a text field) come back as the shard's cause for the caller to wrap.
-    [[nodiscard]] std::expected<nlohmann::json, EsError> run(const std::vector<const DocView*>& docs) const;
+    [[nodiscard]] std::expected<nlohmann::json, EsError>
+    run(const std::vector<const DocView*>& docs) const;
 
     [[nodiscard]] bool empty() const;
 

@@ -12,7 +12,8 @@ std::expected<nlohmann::json, EsError> field_caps(const std::vector<FieldCapsInd
     for (const auto& index : indices) {
         FieldCapsSource s;
         s.name = index.name;
-        if (index.mapping != nullptr) s.fields = index.mapping->fields();
+        if (index.mapping != nullptr)
+            s.fields = index.mapping->fields();
         s.timestamp_range = index.timestamp_range;
         sources.push_back(std::move(s));
     }

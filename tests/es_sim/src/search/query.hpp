@@ -34,10 +34,12 @@ using QueryPtr = std::unique_ptr<Query>;
 
 // Parses a query object such as {"term": {"host.ip": "10.0.0.1"}}. A null pointer input means
 // match_all.
-[[nodiscard]] std::expected<QueryPtr, EsError> parse_query(const nlohmann::json* query, const QueryContext& context);
+[[nodiscard]] std::expected<QueryPtr, EsError> parse_query(const nlohmann::json* query,
+                                                           const QueryContext& context);
 
 // The "failed to create query" shard failure ES reports when a query value cannot be parsed for
 // a field's type (ES SearchExecutionContext / QueryShardException).
-[[nodiscard]] EsError query_shard_error(std::string_view index, const std::string& message, EsError cause);
+[[nodiscard]] EsError query_shard_error(std::string_view index, const std::string& message,
+                                        EsError cause);
 
 } // namespace esmend::es_sim::search

@@ -22,20 +22,27 @@ using nlohmann::ordered_json;
 namespace {
 
 constexpr std::int64_t k_default_size = 10;
-constexpr std::int64_t k_default_track_total_hits = 10000; // ES SearchContext.DEFAULT_TRACK_TOTAL_HITS_UP_TO
+constexpr std::int64_t k_default_track_total_hits =
+    10000; // ES SearchContext.DEFAULT_TRACK_TOTAL_HITS_UP_TO
 
-EsError parsing_error(std::string reason) { return EsError(400, "parsing_exception", std::move(reason)); }
-EsError illegal_argument(std::string reason) { return EsError(400, "illegal_argument_exception", std::move(reason)); }
+EsError parsing_error(std::string reason) {
+    return EsError(400, "parsing_exception", std::move(reason));
+}
+EsError illegal_argument(std::string reason) {
+    return EsError(400, "illegal_argument_exception", std::move(reason));
+}
 
 // ES ActionRequestValidationException rendering: "Validation Failed: 1: <msg>;".
 EsError validation_error(const std::string& message) {
-    return EsError(400, "action_request_validation_exception", "Validation Failed: 1: " + message + ";");
+    return EsError(400, "action_request_validation_exception",
+                   "Validation Failed: 1: " + message + ";");
 }
 
 // A failure raised on every shard (ES SearchPhaseExecutionException "all shards failed",
 // rendered with phase, grouped failed_shards and the shard causes as root_cause). es-sim treats
 // a failure in any index as a failure of all shards rather than returning partial results.
-EsError all_shards_failed(const EsError& cause, const std::vector<std::string>& indices, const std::string& node) {
+EsError all_shards_failed(const EsError& cause, const std::vector<std::string>& indices,
+                          const std::string& node) {
     EsError e(cause.status, "search_phase_execution_exception", "all shards failed");
     e.with("phase", "query");
     e.with("grouped", true);
@@ -50,7 +57,8 @@ EsError all_shards_failed(const EsError& cause, const std::vector<std::string>& 
         failed.push_back({{"shard", 0}, {"index", index}, {"node", node}, {"reason", reason}});
         json root = reason;
         root.erase("caused_by");
-        if (std::find(roots.begin(), roots.end(), root) == roots.end()) roots.push_back(root);
+        if (std::find(roots.begin(), roots.end(), root) == roots.end())
+            roots.push_back(root);
     }
     e.with("failed_shards", failed);
     // EsError::envelope() puts the error itself in root_cause; ES reports the shard causes there,
@@ -65,7 +73,8 @@ std::vector<std::string> distinct_indices(const std::vector<const DocView*>& doc
     for (const auto* d : docs)
         if (out.empty() || out.back() != d->index()) {
             std::string idx(d->index());
-            if (std::find(out.begin(), out.end(), idx) == out.end()) out.push_back(std::move(idx));
+            if (std::find(out.begin(), out.end(), idx) == out.end())
+                out.push_back(std::move(idx));
         }
     return out;
 }
@@ -76,8 +85,10 @@ std::vector<std::string> split_csv(const std::string& s) {
     while (start <= s.size()) {
         const std::size_t comma = s.find(',', start);
         auto part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!part.empty()) out.push_back(part);
-        if (comma == std::string::npos) break;
+        if (!part.empty())
+            out.push_back(part);
+        if (comma == std::string::npos)
+            break;
         start = comma + 1;
     }
     return out;
@@ -86,7 +97,8 @@ std::vector<std::string> split_csv(const std::string& s) {
 std::optional<std::int64_t> parse_long(const std::string& s) {
     std::int64_t v = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+    if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size())
+        return std::nullopt;
     return v;
 }
 
@@ -100,15 +112,18 @@ struct SourceFilter {
     [[nodiscard]] bool filtering() const { return !includes.empty() || !excludes.empty(); }
 };
 
-std::expected<std::vector<std::string>, EsError> string_list(const json& v, const std::string& what) {
+std::expected<std::vector<std::string>, EsError> string_list(const json& v,
+                                                             const std::string& what) {
     std::vector<std::string> out;
     if (v.is_string()) {
         out.push_back(v.get<std::string>());
         return out;
     }
-    if (!v.is_array()) return std::unexpected(parsing_error("Unknown key for a " + what + " in [_source]."));
+    if (!v.is_array())
+        return std::unexpected(parsing_error("Unknown key for a " + what + " in [_source]."));
     for (const auto& e : v) {
-        if (!e.is_string()) return std::unexpected(parsing_error("Unknown key for a VALUE in [_source]."));
+        if (!e.is_string())
+            return std::unexpected(parsing_error("Unknown key for a VALUE in [_source]."));
         out.push_back(e.get<std::string>());
     }
     return out;
@@ -122,19 +137,26 @@ std::expected<SourceFilter, EsError> parse_source_filter(const json* body, const
             f.fetch = s.get<bool>();
         } else if (s.is_string() || s.is_array()) {
             auto l = string_list(s, "START_ARRAY");
-            if (!l) return std::unexpected(l.error());
+            if (!l)
+                return std::unexpected(l.error());
             f.includes = *l;
         } else if (s.is_object()) {
             for (const auto& [k, v] : s.items()) {
                 auto l = string_list(v, "START_OBJECT");
-                if (!l) return std::unexpected(l.error());
-                if (k == "includes" || k == "include") f.includes = *l;
-                else if (k == "excludes" || k == "exclude") f.excludes = *l;
-                else return std::unexpected(parsing_error("Unknown key for a START_ARRAY in [" + k + "]."));
+                if (!l)
+                    return std::unexpected(l.error());
+                if (k == "includes" || k == "include")
+                    f.includes = *l;
+                else if (k == "excludes" || k == "exclude")
+                    f.excludes = *l;
+                else
+                    return std::unexpected(
+                        parsing_error("Unknown key for a START_ARRAY in [" + k + "]."));
             }
         } else {
-            return std::unexpected(parsing_error("Expected one of [VALUE_BOOLEAN, START_OBJECT] but found [" +
-                                                 std::string(s.is_number() ? "VALUE_NUMBER" : "VALUE_NULL") + "]"));
+            return std::unexpected(
+                parsing_error("Expected one of [VALUE_BOOLEAN, START_OBJECT] but found [" +
+                              std::string(s.is_number() ? "VALUE_NUMBER" : "VALUE_NULL") + "]"));
         }
     }
     // ES FetchSourceContext.parseFromRestRequest: URL parameters replace the body's choice.
@@ -145,11 +167,15 @@ std::expected<SourceFilter, EsError> parse_source_filter(const json* body, const
         SourceFilter pf;
         if (p_source != params.end()) {
             const auto& v = p_source->second;
-            if (v == "false") pf.fetch = false;
-            else if (v != "true") pf.includes = split_csv(v);
+            if (v == "false")
+                pf.fetch = false;
+            else if (v != "true")
+                pf.includes = split_csv(v);
         }
-        if (p_inc != params.end()) pf.includes = split_csv(p_inc->second);
-        if (p_exc != params.end()) pf.excludes = split_csv(p_exc->second);
+        if (p_inc != params.end())
+            pf.includes = split_csv(p_inc->second);
+        if (p_exc != params.end())
+            pf.excludes = split_csv(p_exc->second);
         f = pf;
     }
     return f;
@@ -157,8 +183,9 @@ std::expected<SourceFilter, EsError> parse_source_filter(const json* body, const
 
 bool path_matches(const std::vector<std::string>& patterns, const std::string& path) {
     // A pattern selects the path itself and everything below it.
-    return std::any_of(patterns.begin(), patterns.end(),
-                       [&](const std::string& p) { return glob_match(p, path) || glob_match(p + ".*", path); });
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+        return glob_match(p, path) || glob_match(p + ".*", path);
+    });
 }
 
 bool descendant_may_match(const std::vector<std::string>& patterns, const std::string& path) {
@@ -167,26 +194,31 @@ bool descendant_may_match(const std::vector<std::string>& patterns, const std::s
                        [&](const std::string& p) { return glob_prefix_alive(p, prefix); });
 }
 
-std::optional<ordered_json> filter_value(const ordered_json& v, const std::string& path, bool included,
-                                         const SourceFilter& f);
+std::optional<ordered_json> filter_value(const ordered_json& v, const std::string& path,
+                                         bool included, const SourceFilter& f);
 
-ordered_json filter_object(const ordered_json& obj, const std::string& base, bool included, const SourceFilter& f) {
+ordered_json filter_object(const ordered_json& obj, const std::string& base, bool included,
+                           const SourceFilter& f) {
     ordered_json out = ordered_json::object();
     for (const auto& [k, v] : obj.items()) {
         const std::string path = base.empty() ? k : base + "." + k;
-        if (auto r = filter_value(v, path, included, f)) out[k] = std::move(*r);
+        if (auto r = filter_value(v, path, included, f))
+            out[k] = std::move(*r);
     }
     return out;
 }
 
-std::optional<ordered_json> filter_value(const ordered_json& v, const std::string& path, bool included,
-                                         const SourceFilter& f) {
-    if (path_matches(f.excludes, path)) return std::nullopt;
+std::optional<ordered_json> filter_value(const ordered_json& v, const std::string& path,
+                                         bool included, const SourceFilter& f) {
+    if (path_matches(f.excludes, path))
+        return std::nullopt;
     const bool here = included || f.includes.empty() || path_matches(f.includes, path);
     if (v.is_object()) {
-        if (!here && !descendant_may_match(f.includes, path)) return std::nullopt;
+        if (!here && !descendant_may_match(f.includes, path))
+            return std::nullopt;
         auto r = filter_object(v, path, here, f);
-        if (!here && r.empty()) return std::nullopt;
+        if (!here && r.empty())
+            return std::nullopt;
         return r;
     }
     if (v.is_array()) {
@@ -194,26 +226,31 @@ std::optional<ordered_json> filter_value(const ordered_json& v, const std::strin
         for (const auto& e : v) {
             if (e.is_object() || e.is_array()) {
                 if (auto r = filter_value(e, path, here, f)) {
-                    if (here || !r->empty()) arr.push_back(std::move(*r));
+                    if (here || !r->empty())
+                        arr.push_back(std::move(*r));
                 }
             } else if (here) {
                 arr.push_back(e);
             }
         }
-        if (!here && arr.empty()) return std::nullopt;
+        if (!here && arr.empty())
+            return std::nullopt;
         return arr;
     }
-    if (!here) return std::nullopt;
+    if (!here)
+        return std::nullopt;
     return v;
 }
 
-std::expected<json, EsError> render_source(const DocView& doc, const SourceFilter& f, SourceMode mode) {
+std::expected<json, EsError> render_source(const DocView& doc, const SourceFilter& f,
+                                           SourceMode mode) {
     const std::string_view raw = doc.source();
     if (!f.filtering()) {
         if (mode == SourceMode::raw_bytes)
             return json::binary(std::vector<std::uint8_t>(raw.begin(), raw.end()));
         auto parsed = json::parse(raw.begin(), raw.end(), nullptr, false);
-        if (parsed.is_discarded()) return std::unexpected(EsError(500, "exception", "stored _source is not valid JSON"));
+        if (parsed.is_discarded())
+            return std::unexpected(EsError(500, "exception", "stored _source is not valid JSON"));
         return parsed;
     }
     auto parsed = ordered_json::parse(raw.begin(), raw.end(), nullptr, false);
@@ -254,26 +291,32 @@ struct Row {
 
 int compare_key(const SortKey& a, const SortKey& b, const SortSpec& s) {
     if (a.missing || b.missing) {
-        if (a.missing && b.missing) return 0;
+        if (a.missing && b.missing)
+            return 0;
         // ES: missing values go last (or first) whatever the order.
         const bool a_first = a.missing == s.missing_first;
         return a_first ? -1 : 1;
     }
     int c = 0;
-    if (a.is_str || b.is_str) c = a.str < b.str ? -1 : (b.str < a.str ? 1 : 0);
-    else c = a.num < b.num ? -1 : (b.num < a.num ? 1 : 0);
+    if (a.is_str || b.is_str)
+        c = a.str < b.str ? -1 : (b.str < a.str ? 1 : 0);
+    else
+        c = a.num < b.num ? -1 : (b.num < a.num ? 1 : 0);
     return s.desc ? -c : c;
 }
 
-int compare_keys(const std::vector<SortKey>& a, const std::vector<SortKey>& b, const std::vector<SortSpec>& specs) {
+int compare_keys(const std::vector<SortKey>& a, const std::vector<SortKey>& b,
+                 const std::vector<SortSpec>& specs) {
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const int c = compare_key(a[i], b[i], specs[i]);
-        if (c != 0) return c;
+        if (c != 0)
+            return c;
     }
     return 0;
 }
 
-std::expected<std::vector<SortSpec>, EsError> parse_sort_entry(const json& e, std::vector<SortSpec>& out) {
+std::expected<std::vector<SortSpec>, EsError> parse_sort_entry(const json& e,
+                                                               std::vector<SortSpec>& out) {
     auto make = [](const std::string& name) {
         SortSpec s;
         if (name == "_score") {
@@ -290,41 +333,55 @@ std::expected<std::vector<SortSpec>, EsError> parse_sort_entry(const json& e, st
     };
     auto order = [](const json& v, SortSpec& s) -> std::expected<void, EsError> {
         const std::string o = scalar_text(v);
-        if (o == "asc") s.desc = false;
-        else if (o == "desc") s.desc = true;
-        else return std::unexpected(illegal_argument("Unknown SortOrder [" + o + "]")); // ES SortOrder.fromString
+        if (o == "asc")
+            s.desc = false;
+        else if (o == "desc")
+            s.desc = true;
+        else
+            return std::unexpected(
+                illegal_argument("Unknown SortOrder [" + o + "]")); // ES SortOrder.fromString
         return {};
     };
     if (e.is_string()) {
         out.push_back(make(e.get<std::string>()));
         return out;
     }
-    if (!e.is_object()) return std::unexpected(parsing_error("malformed sort format, within the sort array, an object, or an actual string are allowed"));
+    if (!e.is_object())
+        return std::unexpected(parsing_error("malformed sort format, within the sort array, an "
+                                             "object, or an actual string are allowed"));
     for (const auto& [name, v] : e.items()) {
         SortSpec s = make(name);
         if (v.is_string()) {
             auto r = order(v, s);
-            if (!r) return std::unexpected(r.error());
+            if (!r)
+                return std::unexpected(r.error());
         } else if (v.is_object()) {
             for (const auto& [k, pv] : v.items()) {
                 if (k == "order") {
                     auto r = order(pv, s);
-                    if (!r) return std::unexpected(r.error());
+                    if (!r)
+                        return std::unexpected(r.error());
                 } else if (k == "missing" && s.kind == SortSpec::Kind::field) {
-                    if (pv == "_last") s.missing_first = false;
-                    else if (pv == "_first") s.missing_first = true;
-                    else s.missing_value = pv;
+                    if (pv == "_last")
+                        s.missing_first = false;
+                    else if (pv == "_first")
+                        s.missing_first = true;
+                    else
+                        s.missing_value = pv;
                 } else if (k == "unmapped_type" && s.kind == SortSpec::Kind::field) {
                     s.unmapped_type = scalar_text(pv);
                 } else if (k == "mode" || k == "numeric_type" || k == "format") {
                     // Defaults (min for asc, max for desc) are what es-sim implements.
                 } else {
-                    return std::unexpected(parsing_error("[" + std::string(s.kind == SortSpec::Kind::score ? "_score" : "field_sort") +
-                                                         "] unknown field [" + k + "]"));
+                    return std::unexpected(parsing_error(
+                        "[" +
+                        std::string(s.kind == SortSpec::Kind::score ? "_score" : "field_sort") +
+                        "] unknown field [" + k + "]"));
                 }
             }
         } else {
-            return std::unexpected(parsing_error("[field_sort] expected an object or a string for [" + name + "]"));
+            return std::unexpected(
+                parsing_error("[field_sort] expected an object or a string for [" + name + "]"));
         }
         out.push_back(std::move(s));
     }
@@ -341,22 +398,27 @@ std::expected<std::vector<SortSpec>, EsError> parse_sort(const json* body, const
             SortSpec s;
             std::string name = colon == std::string::npos ? part : part.substr(0, colon);
             json e = name;
-            if (colon != std::string::npos) e = json{{name, part.substr(colon + 1)}};
+            if (colon != std::string::npos)
+                e = json{{name, part.substr(colon + 1)}};
             auto r = parse_sort_entry(e, out);
-            if (!r) return std::unexpected(r.error());
+            if (!r)
+                return std::unexpected(r.error());
         }
         return out;
     }
-    if (body == nullptr || !body->contains("sort")) return out;
+    if (body == nullptr || !body->contains("sort"))
+        return out;
     const json& s = (*body)["sort"];
     if (s.is_array()) {
         for (const auto& e : s) {
             auto r = parse_sort_entry(e, out);
-            if (!r) return std::unexpected(r.error());
+            if (!r)
+                return std::unexpected(r.error());
         }
     } else {
         auto r = parse_sort_entry(s, out);
-        if (!r) return std::unexpected(r.error());
+        if (!r)
+            return std::unexpected(r.error());
     }
     return out;
 }
@@ -403,20 +465,24 @@ struct Chosen {
 
 std::expected<Chosen, EsError> choose_value(const DocView& doc, const SortSpec& s) {
     Chosen c;
-    auto type = doc.field_type(s.field);
+    auto type = resolved_type(doc, s.field);
     if (!type) {
         if (!s.unmapped_type)
-            return std::unexpected(EsError(400, "query_shard_exception",
-                                           "No mapping found for [" + s.field + "] in order to sort on")
-                                       .with("index", std::string(doc.index())));
+            return std::unexpected(
+                EsError(400, "query_shard_exception",
+                        "No mapping found for [" + s.field + "] in order to sort on")
+                    .with("index", std::string(doc.index())));
         c.type = *s.unmapped_type;
         c.kind = kind_of(c.type);
         return c;
     }
+    if (*type == "_id")
+        return std::unexpected(id_fielddata_error());
     c.type = *type;
     c.kind = kind_of(*type);
-    if (c.kind == FieldKind::text) return std::unexpected(fielddata_error(s.field, doc.index()));
-    for (const auto& v : doc.values(s.field)) {
+    if (c.kind == FieldKind::text)
+        return std::unexpected(fielddata_error(s.field, doc.index()));
+    for (const auto& v : resolved_values(doc, s.field)) {
         if (!c.value) {
             c.value = v;
             continue;
@@ -431,11 +497,14 @@ std::expected<Chosen, EsError> choose_value(const DocView& doc, const SortSpec& 
         } else {
             auto a = as_number(v);
             auto b = as_number(*c.value);
-            if (const auto* bv = std::get_if<bool>(&v)) a = *bv ? 1 : 0;
-            if (const auto* bc = std::get_if<bool>(&*c.value)) b = *bc ? 1 : 0;
+            if (const auto* bv = std::get_if<bool>(&v))
+                a = *bv ? 1 : 0;
+            if (const auto* bc = std::get_if<bool>(&*c.value))
+                b = *bc ? 1 : 0;
             less = a && b && *a < *b;
         }
-        if (less != s.desc) c.value = v;
+        if (less != s.desc)
+            c.value = v;
     }
     return c;
 }
@@ -446,7 +515,8 @@ SortKey key_from_value(const FieldValue& v, FieldKind kind) {
         k.is_str = true;
         if (kind == FieldKind::ip) {
             auto ip = parse_ip(*s);
-            if (ip) k.str.assign(ip->begin(), ip->end());
+            if (ip)
+                k.str.assign(ip->begin(), ip->end());
         } else {
             k.str = *s;
         }
@@ -478,22 +548,30 @@ std::expected<SortKey, EsError> key_from_json(const json& v, FieldKind kind, std
         return k;
     case FieldKind::ip: {
         auto ip = parse_ip(scalar_text(v));
-        if (!ip) return std::unexpected(illegal_argument("'" + scalar_text(v) + "' is not an IP string literal."));
+        if (!ip)
+            return std::unexpected(
+                illegal_argument("'" + scalar_text(v) + "' is not an IP string literal."));
         k.is_str = true;
         k.str.assign(ip->begin(), ip->end());
         return k;
     }
     case FieldKind::boolean:
-        if (v.is_boolean()) k.num = v.get<bool>() ? 1 : 0;
-        else if (v.is_number()) k.num = v.get<long double>();
-        else k.num = scalar_text(v) == "true" ? 1 : 0;
+        if (v.is_boolean())
+            k.num = v.get<bool>() ? 1 : 0;
+        else if (v.is_number())
+            k.num = v.get<long double>();
+        else
+            k.num = scalar_text(v) == "true" ? 1 : 0;
         return k;
     case FieldKind::date:
         if (v.is_number()) {
             k.num = v.get<long double>();
         } else {
-            auto d = parse_date(v, DateParseOptions{.format = {}, .now_millis = now, .round_up = false, .tz_offset_millis = 0});
-            if (!d) return std::unexpected(illegal_argument(d.error()));
+            auto d = parse_date(
+                v, DateParseOptions{
+                       .format = {}, .now_millis = now, .round_up = false, .tz_offset_millis = 0});
+            if (!d)
+                return std::unexpected(illegal_argument(d.error()));
             k.num = static_cast<long double>(*d);
         }
         return k;
@@ -508,7 +586,8 @@ std::expected<SortKey, EsError> key_from_json(const json& v, FieldKind kind, std
             char* end = nullptr;
             k.num = std::strtold(text.c_str(), &end);
             if (text.empty() || end != text.c_str() + text.size())
-                return std::unexpected(EsError(400, "number_format_exception", "For input string: \"" + text + "\""));
+                return std::unexpected(
+                    EsError(400, "number_format_exception", "For input string: \"" + text + "\""));
         }
         return k;
     }
@@ -517,28 +596,40 @@ std::expected<SortKey, EsError> key_from_json(const json& v, FieldKind kind, std
 
 json sort_value_json(const SortSpec& s, const Row& row, const DocView& doc, const DocIds& ids) {
     switch (s.kind) {
-    case SortSpec::Kind::score: return row.score;
-    case SortSpec::Kind::doc: return ids.local[row.pos];
-    case SortSpec::Kind::shard_doc: return shard_doc_value(ids, row.pos);
-    case SortSpec::Kind::field: break;
+    case SortSpec::Kind::score:
+        return row.score;
+    case SortSpec::Kind::doc:
+        return ids.local[row.pos];
+    case SortSpec::Kind::shard_doc:
+        return shard_doc_value(ids, row.pos);
+    case SortSpec::Kind::field:
+        break;
     }
     auto c = choose_value(doc, s);
-    if (!c) return nullptr;
+    if (!c)
+        return nullptr;
     if (!c->value) {
-        if (s.missing_value) return *s.missing_value;
+        if (s.missing_value)
+            return *s.missing_value;
         // ES: a missing numeric value sorts as Long.MAX_VALUE / MIN_VALUE and is rendered as such;
         // a missing string renders as null.
-        if (c->kind == FieldKind::integral || c->kind == FieldKind::date || c->kind == FieldKind::boolean) {
+        if (c->kind == FieldKind::integral || c->kind == FieldKind::date ||
+            c->kind == FieldKind::boolean) {
             const bool max = s.missing_first == s.desc;
-            return max ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+            return max ? std::numeric_limits<std::int64_t>::max()
+                       : std::numeric_limits<std::int64_t>::min();
         }
         return nullptr;
     }
     const FieldValue& v = *c->value;
-    if (const auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
-    if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-    if (const auto* u = std::get_if<std::uint64_t>(&v)) return *u;
-    if (const auto* d = std::get_if<double>(&v)) return *d;
+    if (const auto* b = std::get_if<bool>(&v))
+        return *b ? 1 : 0;
+    if (const auto* i = std::get_if<std::int64_t>(&v))
+        return *i;
+    if (const auto* u = std::get_if<std::uint64_t>(&v))
+        return *u;
+    if (const auto* d = std::get_if<double>(&v))
+        return *d;
     return std::get<std::string>(v);
 }
 
@@ -557,38 +648,47 @@ public:
 
 std::expected<json, EsError> track_total(const json* body, const Params& params) {
     json v = json(k_default_track_total_hits);
-    if (body != nullptr && body->contains("track_total_hits")) v = (*body)["track_total_hits"];
+    if (body != nullptr && body->contains("track_total_hits"))
+        v = (*body)["track_total_hits"];
     if (auto p = params.find("track_total_hits"); p != params.end()) {
-        if (p->second == "true" || p->second == "false") v = p->second == "true";
-        else if (auto n = parse_long(p->second)) v = *n;
-        else return std::unexpected(illegal_argument("Failed to parse value [" + p->second + "] as only [true] or [false] are allowed."));
+        if (p->second == "true" || p->second == "false")
+            v = p->second == "true";
+        else if (auto n = parse_long(p->second))
+            v = *n;
+        else
+            return std::unexpected(illegal_argument("Failed to parse value [" + p->second +
+                                                    "] as only [true] or [false] are allowed."));
     }
-    if (v.is_boolean()) return v;
+    if (v.is_boolean())
+        return v;
     if (!v.is_number_integer())
         return std::unexpected(parsing_error("[track_total_hits] must be a boolean or an integer"));
     const auto n = v.get<std::int64_t>();
     // ES SearchSourceBuilder.trackTotalHitsUpTo.
     if (n < -1)
-        return std::unexpected(illegal_argument("[track_total_hits] parameter must be positive or equals to -1, got " +
-                                                std::to_string(n)));
-    if (n == -1) return json(true);
+        return std::unexpected(
+            illegal_argument("[track_total_hits] parameter must be positive or equals to -1, got " +
+                             std::to_string(n)));
+    if (n == -1)
+        return json(true);
     return v;
 }
 
-std::expected<std::int64_t, EsError> int_param(const json* body, const Params& params, const std::string& name,
-                                               std::int64_t dflt) {
+std::expected<std::int64_t, EsError> int_param(const json* body, const Params& params,
+                                               const std::string& name, std::int64_t dflt) {
     std::int64_t v = dflt;
     if (body != nullptr && body->contains(name)) {
         const json& j = (*body)[name];
         if (!j.is_number_integer())
-            return std::unexpected(parsing_error("[" + name + "] failed to parse field [" + name + "]"));
+            return std::unexpected(
+                parsing_error("[" + name + "] failed to parse field [" + name + "]"));
         v = j.get<std::int64_t>();
     }
     if (auto p = params.find(name); p != params.end()) {
         auto n = parse_long(p->second);
         if (!n)
-            return std::unexpected(illegal_argument("Failed to parse int parameter [" + name + "] with value [" +
-                                                    p->second + "]"));
+            return std::unexpected(illegal_argument("Failed to parse int parameter [" + name +
+                                                    "] with value [" + p->second + "]"));
         v = *n;
     }
     return v;
@@ -596,42 +696,78 @@ std::expected<std::int64_t, EsError> int_param(const json* body, const Params& p
 
 // Keys of the search request body (ES SearchSourceBuilder). Keys es-sim implements are handled;
 // keys that only tune execution are accepted; the rest are refused loudly rather than ignored.
-const std::set<std::string, std::less<>> k_handled_keys{"query", "from", "size", "sort", "_source", "aggs",
-                                                        "aggregations", "search_after", "pit", "track_total_hits",
-                                                        "track_scores", "timeout"};
-const std::set<std::string, std::less<>> k_unsupported_keys{
-    "post_filter", "min_score", "version", "seq_no_primary_term", "explain", "stored_fields", "docvalue_fields",
-    "fields", "script_fields", "highlight", "suggest", "rescore", "collapse", "slice", "indices_boost",
-    "runtime_mappings", "stats", "ext", "knn", "rank", "retriever", "profile", "terminate_after", "sub_searches"};
+const std::set<std::string, std::less<>> k_handled_keys{
+    "query",        "from",         "size",         "sort", "_source",
+    "aggs",         "aggregations", "search_after", "pit",  "track_total_hits",
+    "track_scores", "timeout"};
+const std::set<std::string, std::less<>> k_unsupported_keys{"post_filter",
+                                                            "min_score",
+                                                            "version",
+                                                            "seq_no_primary_term",
+                                                            "explain",
+                                                            "stored_fields",
+                                                            "docvalue_fields",
+                                                            "fields",
+                                                            "script_fields",
+                                                            "highlight",
+                                                            "suggest",
+                                                            "rescore",
+                                                            "collapse",
+                                                            "slice",
+                                                            "indices_boost",
+                                                            "runtime_mappings",
+                                                            "stats",
+                                                            "ext",
+                                                            "knn",
+                                                            "rank",
+                                                            "retriever",
+                                                            "profile",
+                                                            "terminate_after",
+                                                            "sub_searches"};
 
 std::string token_name(const json& v) {
-    if (v.is_object()) return "START_OBJECT";
-    if (v.is_array()) return "START_ARRAY";
-    if (v.is_string()) return "VALUE_STRING";
-    if (v.is_number()) return "VALUE_NUMBER";
-    if (v.is_boolean()) return "VALUE_BOOLEAN";
+    if (v.is_object())
+        return "START_OBJECT";
+    if (v.is_array())
+        return "START_ARRAY";
+    if (v.is_string())
+        return "VALUE_STRING";
+    if (v.is_number())
+        return "VALUE_NUMBER";
+    if (v.is_boolean())
+        return "VALUE_BOOLEAN";
     return "VALUE_NULL";
 }
 
 std::expected<void, EsError> check_body_keys(const json* body) {
-    if (body == nullptr || body->is_null()) return {};
-    if (!body->is_object()) return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
+    if (body == nullptr || body->is_null())
+        return {};
+    if (!body->is_object())
+        return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
     for (const auto& [k, v] : body->items()) {
-        if (k_handled_keys.contains(k)) continue;
+        if (k_handled_keys.contains(k))
+            continue;
         if (k_unsupported_keys.contains(k)) {
             // Harmless defaults are accepted.
-            if ((k == "explain" || k == "profile" || k == "version" || k == "seq_no_primary_term") && v == false) continue;
-            return std::unexpected(illegal_argument("es-sim does not support [" + k + "] in a search request"));
+            if ((k == "explain" || k == "profile" || k == "version" ||
+                 k == "seq_no_primary_term") &&
+                v == false)
+                continue;
+            return std::unexpected(
+                illegal_argument("es-sim does not support [" + k + "] in a search request"));
         }
         // ES SearchSourceBuilder.parseXContent.
-        return std::unexpected(parsing_error("Unknown key for a " + token_name(v) + " in [" + k + "]."));
+        return std::unexpected(
+            parsing_error("Unknown key for a " + token_name(v) + " in [" + k + "]."));
     }
     return {};
 }
 
 std::int64_t now_of(const std::optional<std::int64_t>& now) {
-    if (now) return *now;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    if (now)
+        return *now;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -641,7 +777,8 @@ void dump_into(const json& v, std::string& out) {
         out.push_back('{');
         bool first = true;
         for (const auto& [k, e] : v.items()) {
-            if (!first) out.push_back(',');
+            if (!first)
+                out.push_back(',');
             first = false;
             out += json(k).dump();
             out.push_back(':');
@@ -654,7 +791,8 @@ void dump_into(const json& v, std::string& out) {
         out.push_back('[');
         bool first = true;
         for (const auto& e : v) {
-            if (!first) out.push_back(',');
+            if (!first)
+                out.push_back(',');
             first = false;
             dump_into(e, out);
         }
@@ -666,7 +804,9 @@ void dump_into(const json& v, std::string& out) {
         out.append(bytes.begin(), bytes.end());
         break;
     }
-    default: out += v.dump(); break;
+    default:
+        out += v.dump();
+        break;
     }
 }
 
@@ -683,27 +823,54 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     const json* body = input.body != nullptr && !input.body->is_null() ? input.body : nullptr;
     const Params& params = input.params != nullptr ? *input.params : k_no_params;
     auto fail_shards = [&](const EsError& cause) {
-        return std::unexpected(all_shards_failed(cause, distinct_indices(input.docs), input.node_id));
+        return std::unexpected(
+            all_shards_failed(cause, distinct_indices(input.docs), input.node_id));
     };
 
-    if (auto r = check_body_keys(body); !r) return std::unexpected(r.error());
+    if (auto r = check_body_keys(body); !r)
+        return std::unexpected(r.error());
     auto size = int_param(body, params, "size", k_default_size);
-    if (!size) return std::unexpected(size.error());
+    if (!size)
+        return std::unexpected(size.error());
     auto from = int_param(body, params, "from", 0);
-    if (!from) return std::unexpected(from.error());
+    if (!from)
+        return std::unexpected(from.error());
     // ES SearchSourceBuilder.size() / from().
-    if (*size < 0) return std::unexpected(illegal_argument("[size] parameter cannot be negative, found [" + std::to_string(*size) + "]"));
-    if (*from < 0) return std::unexpected(illegal_argument("[from] parameter cannot be negative"));
+    if (*size < 0)
+        return std::unexpected(illegal_argument("[size] parameter cannot be negative, found [" +
+                                                std::to_string(*size) + "]"));
+    if (*from < 0)
+        return std::unexpected(illegal_argument("[from] parameter cannot be negative"));
     auto track = track_total(body, params);
-    if (!track) return std::unexpected(track.error());
+    if (!track)
+        return std::unexpected(track.error());
+    // ES RestSearchAction.validateSearchRequest: rest_total_hits_as_int needs an accurate (or no)
+    // total and defaults it to accurate.
+    const auto as_int_param = params.find("rest_total_hits_as_int");
+    const bool total_as_int = as_int_param != params.end() &&
+                              (as_int_param->second == "true" || as_int_param->second.empty());
+    if (total_as_int) {
+        const bool explicit_track = (body != nullptr && body->contains("track_total_hits")) ||
+                                    params.contains("track_total_hits");
+        if (!explicit_track)
+            *track = true;
+        else if (track->is_number_integer())
+            return std::unexpected(
+                illegal_argument("[rest_total_hits_as_int] cannot be used if the tracking of total "
+                                 "hits is not accurate, got " +
+                                 std::to_string(track->get<std::int64_t>())));
+    }
     auto source_filter = parse_source_filter(body, params);
-    if (!source_filter) return std::unexpected(source_filter.error());
+    if (!source_filter)
+        return std::unexpected(source_filter.error());
     auto sorts = parse_sort(body, params);
-    if (!sorts) return std::unexpected(sorts.error());
+    if (!sorts)
+        return std::unexpected(sorts.error());
     bool track_scores = false;
     if (body != nullptr && body->contains("track_scores")) {
         if (!(*body)["track_scores"].is_boolean())
-            return std::unexpected(parsing_error("[track_scores] failed to parse field [track_scores]"));
+            return std::unexpected(
+                parsing_error("[track_scores] failed to parse field [track_scores]"));
         track_scores = (*body)["track_scores"].get<bool>();
     }
     const bool is_pit = body != nullptr && body->contains("pit");
@@ -713,15 +880,17 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     std::optional<json> search_after;
     if (body != nullptr && body->contains("search_after")) {
         if (!(*body)["search_after"].is_array())
-            return std::unexpected(parsing_error("[search_after] failed to parse field [search_after]"));
+            return std::unexpected(
+                parsing_error("[search_after] failed to parse field [search_after]"));
         search_after = (*body)["search_after"];
     }
     // ES SearchRequest.validate.
     if (search_after && *from > 0)
-        return std::unexpected(validation_error("[from] parameter must be set to 0 when [search_after] is used"));
+        return std::unexpected(
+            validation_error("[from] parameter must be set to 0 when [search_after] is used"));
 
-    // ES SearchRequest.rewrite: PIT searches get an implicit _shard_doc tiebreaker when sorted, unless
-    // the search_after values show the client did not expect one.
+    // ES SearchRequest.rewrite: PIT searches get an implicit _shard_doc tiebreaker when sorted,
+    // unless the search_after values show the client did not expect one.
     if (is_pit && !sorts->empty() && sorts->back().kind != SortSpec::Kind::shard_doc &&
         (!search_after || search_after->size() == sorts->size() + 1)) {
         SortSpec tie;
@@ -730,18 +899,22 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     }
 
     QueryContext qctx{now_of(input.now_millis)};
-    auto query = parse_query(body != nullptr && body->contains("query") ? &(*body)["query"] : nullptr, qctx);
-    if (!query) return std::unexpected(query.error());
+    auto query =
+        parse_query(body != nullptr && body->contains("query") ? &(*body)["query"] : nullptr, qctx);
+    if (!query)
+        return std::unexpected(query.error());
 
     Aggregations aggs;
     if (body != nullptr) {
         const bool a1 = body->contains("aggs");
         const bool a2 = body->contains("aggregations");
         if (a1 && a2)
-            return std::unexpected(parsing_error("Found two aggregation definitions: [aggs] and [aggregations]"));
+            return std::unexpected(
+                parsing_error("Found two aggregation definitions: [aggs] and [aggregations]"));
         if (a1 || a2) {
             auto parsed = Aggregations::parse((*body)[a1 ? "aggs" : "aggregations"]);
-            if (!parsed) return std::unexpected(parsed.error());
+            if (!parsed)
+                return std::unexpected(parsed.error());
             aggs = std::move(*parsed);
         }
     }
@@ -750,16 +923,20 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     if (*from + *size > input.max_result_window)
         return fail_shards(illegal_argument(
             "Result window is too large, from + size must be less than or equal to: [" +
-            std::to_string(input.max_result_window) + "] but was [" + std::to_string(*from + *size) +
-            "]. See the scroll api for a more efficient way to request large data sets. This limit can be set by "
+            std::to_string(input.max_result_window) + "] but was [" +
+            std::to_string(*from + *size) +
+            "]. See the scroll api for a more efficient way to request large data sets. This limit "
+            "can be set by "
             "changing the [index.max_result_window] index level setting."));
     if (search_after) {
         // ES SearchAfterBuilder.buildFieldDoc.
-        if (sorts->empty() || (sorts->size() == 1 && sorts->front().kind == SortSpec::Kind::score && sorts->front().desc))
+        if (sorts->empty() || (sorts->size() == 1 && sorts->front().kind == SortSpec::Kind::score &&
+                               sorts->front().desc))
             return fail_shards(illegal_argument("Sort must contain at least one field."));
         if (search_after->size() != sorts->size())
-            return fail_shards(illegal_argument("search_after has " + std::to_string(search_after->size()) +
-                                                " value(s) but sort has " + std::to_string(sorts->size()) + "."));
+            return fail_shards(
+                illegal_argument("search_after has " + std::to_string(search_after->size()) +
+                                 " value(s) but sort has " + std::to_string(sorts->size()) + "."));
     }
 
     std::string signature;
@@ -768,7 +945,8 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
         sig.push_back(body != nullptr && body->contains("query") ? (*body)["query"] : json());
         for (const auto& s : *sorts)
             sig.push_back({static_cast<int>(s.kind), s.field, s.desc, s.missing_first,
-                           s.missing_value ? *s.missing_value : json(), s.unmapped_type.value_or("")});
+                           s.missing_value ? *s.missing_value : json(),
+                           s.unmapped_type.value_or("")});
         sig.push_back(input.docs.size());
         signature = sig.dump();
     }
@@ -777,7 +955,8 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     SortedMatches* sorted = nullptr;
     if (input.cache != nullptr && *input.cache) {
         auto* c = dynamic_cast<SortedMatches*>(input.cache->get());
-        if (c != nullptr && c->signature == signature) sorted = c;
+        if (c != nullptr && c->signature == signature)
+            sorted = c;
     }
     if (sorted == nullptr) {
         local.ids = doc_ids(input.docs);
@@ -787,8 +966,10 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
         for (std::size_t i = 0; i < input.docs.size(); ++i) {
             const DocView& doc = *input.docs[i];
             auto m = (*query)->match(doc);
-            if (!m) return fail_shards(m.error());
-            if (!*m) continue;
+            if (!m)
+                return fail_shards(m.error());
+            if (!*m)
+                continue;
             Row row;
             row.pos = i;
             row.score = **m;
@@ -798,19 +979,29 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
                 const SortSpec& spec = (*sorts)[s];
                 SortKey key;
                 switch (spec.kind) {
-                case SortSpec::Kind::score: key.num = row.score; break;
-                // _doc sorts on the Lucene doc id; equal ids in different shards tie-break by shard.
-                case SortSpec::Kind::doc: key.num = static_cast<long double>(ids.local[i]); break;
-                case SortSpec::Kind::shard_doc: key.num = static_cast<long double>(shard_doc_value(ids, i)); break;
+                case SortSpec::Kind::score:
+                    key.num = row.score;
+                    break;
+                // _doc sorts on the Lucene doc id; equal ids in different shards tie-break by
+                // shard.
+                case SortSpec::Kind::doc:
+                    key.num = static_cast<long double>(ids.local[i]);
+                    break;
+                case SortSpec::Kind::shard_doc:
+                    key.num = static_cast<long double>(shard_doc_value(ids, i));
+                    break;
                 case SortSpec::Kind::field: {
                     auto c = choose_value(doc, spec);
-                    if (!c) return fail_shards(c.error());
-                    if (c->kind != FieldKind::other || local.kinds[s] == FieldKind::other) local.kinds[s] = c->kind;
+                    if (!c)
+                        return fail_shards(c.error());
+                    if (c->kind != FieldKind::other || local.kinds[s] == FieldKind::other)
+                        local.kinds[s] = c->kind;
                     if (c->value) {
                         key = key_from_value(*c->value, c->kind);
                     } else if (spec.missing_value) {
                         auto k = key_from_json(*spec.missing_value, c->kind, qctx.now_millis);
-                        if (!k) return fail_shards(k.error());
+                        if (!k)
+                            return fail_shards(k.error());
                         key = *k;
                     } else {
                         key.missing = true;
@@ -825,7 +1016,8 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
         auto less = [&](const Row& a, const Row& b) {
             if (!sorts->empty()) {
                 const int c = compare_keys(a.keys, b.keys, *sorts);
-                if (c != 0) return c < 0;
+                if (c != 0)
+                    return c < 0;
             } else if (a.score != b.score) {
                 return a.score > b.score;
             }
@@ -840,14 +1032,24 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
             if (search_after) {
                 std::vector<SortKey> after;
                 for (std::size_t s = 0; s < sorts->size(); ++s) {
-                    auto k = key_from_json((*search_after)[s], (*sorts)[s].kind == SortSpec::Kind::field ? local.kinds[s] : FieldKind::integral, qctx.now_millis);
-                    if (!k) return fail_shards(k.error());
+                    auto k = key_from_json((*search_after)[s],
+                                           (*sorts)[s].kind == SortSpec::Kind::field
+                                               ? local.kinds[s]
+                                               : FieldKind::integral,
+                                           qctx.now_millis);
+                    if (!k)
+                        return fail_shards(k.error());
                     after.push_back(std::move(*k));
                 }
-                std::erase_if(local.rows, [&](const Row& r) { return compare_keys(r.keys, after, *sorts) <= 0; });
+                std::erase_if(local.rows, [&](const Row& r) {
+                    return compare_keys(r.keys, after, *sorts) <= 0;
+                });
             }
-            const auto want = static_cast<std::size_t>(std::min<std::int64_t>(*from + *size, static_cast<std::int64_t>(local.rows.size())));
-            std::partial_sort(local.rows.begin(), local.rows.begin() + static_cast<std::ptrdiff_t>(want), local.rows.end(), less);
+            const auto want = static_cast<std::size_t>(std::min<std::int64_t>(
+                *from + *size, static_cast<std::int64_t>(local.rows.size())));
+            std::partial_sort(local.rows.begin(),
+                              local.rows.begin() + static_cast<std::ptrdiff_t>(want),
+                              local.rows.end(), less);
             sorted = &local;
         }
     }
@@ -859,13 +1061,19 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     if (search_after && input.cache != nullptr) {
         std::vector<SortKey> after;
         for (std::size_t s = 0; s < sorts->size(); ++s) {
-            auto k = key_from_json((*search_after)[s], (*sorts)[s].kind == SortSpec::Kind::field ? sorted->kinds[s] : FieldKind::integral, qctx.now_millis);
-            if (!k) return fail_shards(k.error());
+            auto k = key_from_json((*search_after)[s],
+                                   (*sorts)[s].kind == SortSpec::Kind::field ? sorted->kinds[s]
+                                                                             : FieldKind::integral,
+                                   qctx.now_millis);
+            if (!k)
+                return fail_shards(k.error());
             after.push_back(std::move(*k));
         }
         begin = static_cast<std::size_t>(
             std::upper_bound(rows.begin(), rows.end(), after,
-                             [&](const std::vector<SortKey>& a, const Row& r) { return compare_keys(a, r.keys, *sorts) < 0; }) -
+                             [&](const std::vector<SortKey>& a, const Row& r) {
+                                 return compare_keys(a, r.keys, *sorts) < 0;
+                             }) -
             rows.begin());
     }
     begin += static_cast<std::size_t>(*from);
@@ -878,21 +1086,26 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     if (input.cache == nullptr && search_after) {
         for (const auto* d : input.docs) {
             auto m = (*query)->match(*d);
-            if (!m) return fail_shards(m.error());
-            if (*m) matched.push_back(d);
+            if (!m)
+                return fail_shards(m.error());
+            if (*m)
+                matched.push_back(d);
         }
         total = static_cast<std::int64_t>(matched.size());
     } else {
         total = static_cast<std::int64_t>(rows.size());
         if (!aggs.empty()) {
             matched.reserve(rows.size());
-            for (const auto& r : rows) matched.push_back(input.docs[r.pos]);
-            std::sort(matched.begin(), matched.end(), [&](const DocView* a, const DocView* b) { return a < b; });
+            for (const auto& r : rows)
+                matched.push_back(input.docs[r.pos]);
         }
     }
 
-    const bool sorted_by_field = !sorts->empty() && !(sorts->size() == 1 && sorts->front().kind == SortSpec::Kind::score);
-    const bool has_score_sort = std::any_of(sorts->begin(), sorts->end(), [](const SortSpec& s) { return s.kind == SortSpec::Kind::score; });
+    const bool sorted_by_field =
+        !sorts->empty() && !(sorts->size() == 1 && sorts->front().kind == SortSpec::Kind::score);
+    const bool has_score_sort = std::any_of(sorts->begin(), sorts->end(), [](const SortSpec& s) {
+        return s.kind == SortSpec::Kind::score;
+    });
     const bool scores = !sorted_by_field || track_scores || has_score_sort;
 
     json hits = json::array();
@@ -905,24 +1118,34 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
         hit["_score"] = scores ? json(row.score) : json(nullptr);
         if (source_filter->fetch) {
             auto src = render_source(doc, *source_filter, input.source_mode);
-            if (!src) return std::unexpected(src.error());
+            if (!src)
+                return std::unexpected(src.error());
             hit["_source"] = std::move(*src);
         }
         if (!sorts->empty()) {
             json sv = json::array();
-            for (const auto& s : *sorts) sv.push_back(sort_value_json(s, row, doc, ids));
+            for (const auto& s : *sorts)
+                sv.push_back(sort_value_json(s, row, doc, ids));
             hit["sort"] = std::move(sv);
         }
         hits.push_back(std::move(hit));
     }
 
     json hits_obj = json::object();
-    if (*track != false) {
-        std::int64_t cap = track->is_boolean() ? std::numeric_limits<std::int64_t>::max() : track->get<std::int64_t>();
-        if (total > cap) hits_obj["total"] = {{"value", cap}, {"relation", "gte"}};
-        else hits_obj["total"] = {{"value", total}, {"relation", "eq"}};
+    if (total_as_int) {
+        // ES SearchHits.toXContent: a plain number, -1 when totals are not tracked.
+        hits_obj["total"] = *track == false ? -1 : total;
+    } else if (*track != false) {
+        std::int64_t cap = track->is_boolean() ? std::numeric_limits<std::int64_t>::max()
+                                               : track->get<std::int64_t>();
+        if (total > cap)
+            hits_obj["total"] = {{"value", cap}, {"relation", "gte"}};
+        else
+            hits_obj["total"] = {{"value", total}, {"relation", "eq"}};
     }
-    hits_obj["max_score"] = scores && total > 0 && (!sorted_by_field || track_scores) ? json(sorted->max_score) : json(nullptr);
+    hits_obj["max_score"] = scores && total > 0 && (!sorted_by_field || track_scores)
+                                ? json(sorted->max_score)
+                                : json(nullptr);
     hits_obj["hits"] = std::move(hits);
 
     json out = json::object();
@@ -930,30 +1153,38 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     out["hits"] = std::move(hits_obj);
     if (!aggs.empty()) {
         auto a = aggs.run(matched);
-        if (!a) return fail_shards(a.error());
+        if (!a)
+            return fail_shards(a.error());
         out["aggregations"] = std::move(*a);
     }
     return out;
 }
 
-std::expected<std::int64_t, EsError> run_count(const json* body, const std::vector<const DocView*>& docs) {
+std::expected<std::int64_t, EsError> run_count(const json* body,
+                                               const std::vector<const DocView*>& docs) {
     const json* query = nullptr;
     if (body != nullptr && !body->is_null()) {
-        if (!body->is_object()) return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
+        if (!body->is_object())
+            return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
         for (const auto& [k, v] : body->items()) {
             (void)v;
             // ES RestActions.getQueryContent.
-            if (k != "query") return std::unexpected(parsing_error("request does not support [" + k + "]"));
+            if (k != "query")
+                return std::unexpected(parsing_error("request does not support [" + k + "]"));
         }
-        if (body->contains("query")) query = &(*body)["query"];
+        if (body->contains("query"))
+            query = &(*body)["query"];
     }
     auto q = parse_query(query, QueryContext{now_of(std::nullopt)});
-    if (!q) return std::unexpected(q.error());
+    if (!q)
+        return std::unexpected(q.error());
     std::int64_t n = 0;
     for (const auto* d : docs) {
         auto m = (*q)->match(*d);
-        if (!m) return std::unexpected(all_shards_failed(m.error(), distinct_indices(docs), "es-sim"));
-        if (*m) ++n;
+        if (!m)
+            return std::unexpected(all_shards_failed(m.error(), distinct_indices(docs), "es-sim"));
+        if (*m)
+            ++n;
     }
     return n;
 }

@@ -20,8 +20,8 @@
 namespace esmend::es_sim::search {
 
 // Query-string parameters of _search/_count that affect results (size, from, sort, _source,
-// _source_includes, _source_excludes, track_total_hits, q is not supported). The caller has already
-// rejected parameters the endpoint does not know.
+// _source_includes, _source_excludes, track_total_hits, rest_total_hits_as_int; q is not
+// supported). The caller has already rejected parameters the endpoint does not know.
 using Params = std::map<std::string, std::string>;
 
 // Opaque per-point-in-time state (for instance a cached sorted match list), so that paging a large
@@ -38,14 +38,15 @@ public:
 enum class SourceMode { parsed, raw_bytes };
 
 struct SearchInput {
-    const nlohmann::json* body = nullptr;   // parsed request body; null or {} when none
+    const nlohmann::json* body = nullptr; // parsed request body; null or {} when none
     const Params* params = nullptr;
     std::vector<const DocView*> docs;       // visible documents, in index order then doc order
     std::int64_t max_result_window = 10000; // the smallest index.max_result_window of the targets
-    std::unique_ptr<SearchCache>* cache = nullptr; // non-null for PIT searches; the search may fill it
+    // Non-null for PIT searches; the search may fill it.
+    std::unique_ptr<SearchCache>* cache = nullptr;
     // Extensions (defaults keep the original contract):
-    std::optional<std::int64_t> now_millis;  // `now` for date math; the system clock when unset
-    std::string node_id = "es-sim";          // "node" of shard failures in search_phase_execution_exception
+    std::optional<std::int64_t> now_millis; // `now` for date math; the system clock when unset
+    std::string node_id = "es-sim"; // "node" of shard failures in search_phase_execution_exception
     SourceMode source_mode = SourceMode::parsed;
 };
 
@@ -59,24 +60,26 @@ struct SearchInput {
 [[nodiscard]] std::string dump_response(const nlohmann::json& response);
 
 // The number of documents matching the body's "query" (match_all when absent), for _count.
-[[nodiscard]] std::expected<std::int64_t, EsError> run_count(const nlohmann::json* body,
-                                                             const std::vector<const DocView*>& docs);
+[[nodiscard]] std::expected<std::int64_t, EsError>
+run_count(const nlohmann::json* body, const std::vector<const DocView*>& docs);
 
 struct FieldCapsIndex {
-    std::string name;                // concrete index name
+    std::string name; // concrete index name
     const Mapping* mapping = nullptr;
-    nlohmann::json settings;         // the index's settings (for index.mode etc.)
-    // @timestamp bounds of the index's visible documents (epoch millis), for index_filter; nullopt if empty.
+    nlohmann::json settings; // the index's settings (for index.mode etc.)
+    // @timestamp bounds of the index's visible documents (epoch millis), for index_filter; nullopt
+    // if empty.
     std::optional<std::pair<std::int64_t, std::int64_t>> timestamp_range;
 };
 
 struct FieldCapsRequest {
-    std::vector<std::string> fields;        // from ?fields= or body "fields"; wildcards allowed
+    std::vector<std::string> fields; // from ?fields= or body "fields"; wildcards allowed
     bool include_unmapped = false;
-    std::vector<std::string> filters;       // e.g. "-metadata", "-nested", "+metadata"
-    std::vector<std::string> types;         // e.g. "ip", "keyword"
-    nlohmann::json index_filter;            // null when absent
-    std::optional<std::int64_t> now_millis; // `now` for date math in index_filter; system clock when unset
+    std::vector<std::string> filters; // e.g. "-metadata", "-nested", "+metadata"
+    std::vector<std::string> types;   // e.g. "ip", "keyword"
+    nlohmann::json index_filter;      // null when absent
+    // `now` for date math in index_filter; the system clock when unset.
+    std::optional<std::int64_t> now_millis;
 };
 
 // One index's fields for field_caps without a Mapping (Mapping::fields() is converted to this).
@@ -89,11 +92,11 @@ struct FieldCapsSource {
     std::optional<std::pair<std::int64_t, std::int64_t>> timestamp_range;
 };
 
-[[nodiscard]] std::expected<nlohmann::json, EsError> field_caps(const std::vector<FieldCapsSource>& indices,
-                                                                const FieldCapsRequest& request);
+[[nodiscard]] std::expected<nlohmann::json, EsError>
+field_caps(const std::vector<FieldCapsSource>& indices, const FieldCapsRequest& request);
 
 // The full _field_caps response body ({"indices": [...], "fields": {...}}).
-[[nodiscard]] std::expected<nlohmann::json, EsError> field_caps(const std::vector<FieldCapsIndex>& indices,
-                                                                const FieldCapsRequest& request);
+[[nodiscard]] std::expected<nlohmann::json, EsError>
+field_caps(const std::vector<FieldCapsIndex>& indices, const FieldCapsRequest& request);
 
 } // namespace esmend::es_sim::search

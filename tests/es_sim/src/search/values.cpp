@@ -16,23 +16,32 @@ constexpr std::int64_t k_ms_per_hour = 60 * k_ms_per_minute;
 constexpr std::int64_t k_ms_per_day = 24 * k_ms_per_hour;
 constexpr const char* k_default_date_format = "strict_date_optional_time||epoch_millis";
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
-    if (s.empty()) return std::nullopt;
+    if (s.empty())
+        return std::nullopt;
     std::int64_t v = 0;
     const char* begin = s.data();
-    if (*begin == '+') ++begin;
+    if (*begin == '+')
+        ++begin;
     auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+    if (ec != std::errc{} || ptr != s.data() + s.size())
+        return std::nullopt;
     return v;
 }
 
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
-    static constexpr std::array<unsigned, 12> k_days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && is_leap(y)) return 29;
+    static constexpr std::array<unsigned, 12> k_days{31, 28, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
+    if (m == 2 && is_leap(y))
+        return 29;
     return k_days.at(m - 1);
 }
 
@@ -47,7 +56,8 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
     const unsigned mp = (5 * doy + 2) / 153;
     d = doy - (153 * mp + 2) / 5 + 1;
     m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2) ++y;
+    if (m <= 2)
+        ++y;
 }
 
 // Calendar fields of a date being parsed; unset fields are filled at the end (with minimums, or
@@ -57,115 +67,149 @@ struct DateParts {
     std::optional<std::int64_t> offset_millis;
 };
 
-std::optional<std::int64_t> to_epoch(const DateParts& p, bool round_up, std::int64_t default_offset) {
-    if (!p.year) return std::nullopt;
+std::optional<std::int64_t> to_epoch(const DateParts& p, bool round_up,
+                                     std::int64_t default_offset) {
+    if (!p.year)
+        return std::nullopt;
     const std::int64_t y = *p.year;
     const std::int64_t mo = p.month.value_or(round_up ? 12 : 1);
-    if (mo < 1 || mo > 12) return std::nullopt;
+    if (mo < 1 || mo > 12)
+        return std::nullopt;
     const auto dim = days_in_month(y, static_cast<unsigned>(mo));
     const std::int64_t d = p.day.value_or(round_up ? dim : 1);
-    if (d < 1 || d > dim) return std::nullopt;
+    if (d < 1 || d > dim)
+        return std::nullopt;
     const std::int64_t h = p.hour.value_or(round_up ? 23 : 0);
     const std::int64_t mi = p.minute.value_or(round_up ? 59 : 0);
     const std::int64_t s = p.second.value_or(round_up ? 59 : 0);
     const std::int64_t ms = p.millis.value_or(round_up ? 999 : 0);
-    if (h > 23 || mi > 59 || s > 59 || ms > 999 || h < 0 || mi < 0 || s < 0 || ms < 0) return std::nullopt;
-    const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-    const std::int64_t local = days * k_ms_per_day + h * k_ms_per_hour + mi * k_ms_per_minute +
-                               s * k_ms_per_second + ms;
+    if (h > 23 || mi > 59 || s > 59 || ms > 999 || h < 0 || mi < 0 || s < 0 || ms < 0)
+        return std::nullopt;
+    const std::int64_t days =
+        days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    const std::int64_t local =
+        days * k_ms_per_day + h * k_ms_per_hour + mi * k_ms_per_minute + s * k_ms_per_second + ms;
     return local - p.offset_millis.value_or(default_offset);
 }
 
 // Reads exactly `n` digits at `pos`.
 std::optional<std::int64_t> read_digits(std::string_view s, std::size_t& pos, std::size_t n) {
-    if (pos + n > s.size()) return std::nullopt;
+    if (pos + n > s.size())
+        return std::nullopt;
     for (std::size_t i = 0; i < n; ++i)
-        if (!is_digit(s[pos + i])) return std::nullopt;
+        if (!is_digit(s[pos + i]))
+            return std::nullopt;
     auto v = parse_int(s.substr(pos, n));
     pos += n;
     return v;
 }
 
 // Reads 1..max digits.
-std::optional<std::int64_t> read_digits_upto(std::string_view s, std::size_t& pos, std::size_t max) {
+std::optional<std::int64_t> read_digits_upto(std::string_view s, std::size_t& pos,
+                                             std::size_t max) {
     std::size_t n = 0;
-    while (pos + n < s.size() && n < max && is_digit(s[pos + n])) ++n;
-    if (n == 0) return std::nullopt;
+    while (pos + n < s.size() && n < max && is_digit(s[pos + n]))
+        ++n;
+    if (n == 0)
+        return std::nullopt;
     return read_digits(s, pos, n);
 }
 
 // Zone suffix: Z, +HH, +HH:mm, +HHmm.
 bool read_offset(std::string_view s, std::size_t& pos, DateParts& p) {
-    if (pos >= s.size()) return true;
+    if (pos >= s.size())
+        return true;
     if (s[pos] == 'Z') {
         p.offset_millis = 0;
         ++pos;
         return true;
     }
-    if (s[pos] != '+' && s[pos] != '-') return false;
+    if (s[pos] != '+' && s[pos] != '-')
+        return false;
     const std::int64_t sign = s[pos] == '-' ? -1 : 1;
     ++pos;
     auto hh = read_digits(s, pos, 2);
-    if (!hh) return false;
+    if (!hh)
+        return false;
     std::int64_t mm = 0;
-    if (pos < s.size() && s[pos] == ':') ++pos;
+    if (pos < s.size() && s[pos] == ':')
+        ++pos;
     if (pos < s.size()) {
         auto m = read_digits(s, pos, 2);
-        if (!m) return false;
+        if (!m)
+            return false;
         mm = *m;
     }
     p.offset_millis = sign * (*hh * k_ms_per_hour + mm * k_ms_per_minute);
     return true;
 }
 
-// ISO 8601 as ES's (strict_)date_optional_time accepts it: yyyy[-MM[-dd[THH[:mm[:ss[.S+]]]]]][zone].
+// ISO 8601 as ES's (strict_)date_optional_time accepts it:
+// yyyy[-MM[-dd[THH[:mm[:ss[.S+]]]]]][zone].
 std::optional<DateParts> parse_iso(std::string_view s) {
     DateParts p;
     std::size_t pos = 0;
     p.year = read_digits(s, pos, 4);
-    if (!p.year) return std::nullopt;
-    if (pos == s.size()) return p;
-    if (s[pos] != '-') return std::nullopt;
+    if (!p.year)
+        return std::nullopt;
+    if (pos == s.size())
+        return p;
+    if (s[pos] != '-')
+        return std::nullopt;
     ++pos;
     p.month = read_digits(s, pos, 2);
-    if (!p.month) return std::nullopt;
-    if (pos == s.size()) return p;
-    if (s[pos] != '-') return std::nullopt;
+    if (!p.month)
+        return std::nullopt;
+    if (pos == s.size())
+        return p;
+    if (s[pos] != '-')
+        return std::nullopt;
     ++pos;
     p.day = read_digits(s, pos, 2);
-    if (!p.day) return std::nullopt;
-    if (pos == s.size()) return p;
-    if (s[pos] != 'T') return std::nullopt;
+    if (!p.day)
+        return std::nullopt;
+    if (pos == s.size())
+        return p;
+    if (s[pos] != 'T')
+        return std::nullopt;
     ++pos;
     p.hour = read_digits(s, pos, 2);
-    if (!p.hour) return std::nullopt;
+    if (!p.hour)
+        return std::nullopt;
     if (pos < s.size() && s[pos] == ':') {
         ++pos;
         p.minute = read_digits(s, pos, 2);
-        if (!p.minute) return std::nullopt;
+        if (!p.minute)
+            return std::nullopt;
         if (pos < s.size() && s[pos] == ':') {
             ++pos;
             p.second = read_digits(s, pos, 2);
-            if (!p.second) return std::nullopt;
+            if (!p.second)
+                return std::nullopt;
             if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
                 ++pos;
                 std::size_t n = 0;
-                while (pos + n < s.size() && is_digit(s[pos + n])) ++n;
-                if (n == 0 || n > 9) return std::nullopt;
+                while (pos + n < s.size() && is_digit(s[pos + n]))
+                    ++n;
+                if (n == 0 || n > 9)
+                    return std::nullopt;
                 std::string frac(s.substr(pos, n));
                 frac.resize(9, '0');
                 auto nanos = parse_int(frac);
-                if (!nanos) return std::nullopt;
+                if (!nanos)
+                    return std::nullopt;
                 p.millis = *nanos / 1000000;
                 pos += n;
             }
         }
     }
-    if (!read_offset(s, pos, p) || pos != s.size()) return std::nullopt;
+    if (!read_offset(s, pos, p) || pos != s.size())
+        return std::nullopt;
     return p;
 }
 
-// A Java DateTimeFormatter pattern subset: y/u (year), M, d, H, m, s, S, quoted literals, X/Z zones.
+// A Java DateTimeFormatter pattern subset: y/u (year), M, d, H, m, s, S, quoted literals, X/Z
+// zones.
 std::optional<DateParts> parse_pattern(std::string_view pattern, std::string_view s) {
     DateParts p;
     std::size_t pos = 0;
@@ -173,12 +217,15 @@ std::optional<DateParts> parse_pattern(std::string_view pattern, std::string_vie
     while (i < pattern.size()) {
         const char c = pattern[i];
         std::size_t run = 1;
-        while (i + run < pattern.size() && pattern[i + run] == c) ++run;
+        while (i + run < pattern.size() && pattern[i + run] == c)
+            ++run;
         if (c == '\'') {
             const std::size_t end = pattern.find('\'', i + 1);
-            if (end == std::string_view::npos) return std::nullopt;
+            if (end == std::string_view::npos)
+                return std::nullopt;
             const auto lit = pattern.substr(i + 1, end - i - 1);
-            if (s.substr(pos, lit.size()) != lit) return std::nullopt;
+            if (s.substr(pos, lit.size()) != lit)
+                return std::nullopt;
             pos += lit.size();
             i = end + 1;
             continue;
@@ -186,48 +233,79 @@ std::optional<DateParts> parse_pattern(std::string_view pattern, std::string_vie
         std::optional<std::int64_t>* target = nullptr;
         switch (c) {
         case 'y':
-        case 'u': target = &p.year; break;
-        case 'M': target = &p.month; break;
-        case 'd': target = &p.day; break;
-        case 'H': target = &p.hour; break;
-        case 'm': target = &p.minute; break;
-        case 's': target = &p.second; break;
-        default: break;
+        case 'u':
+            target = &p.year;
+            break;
+        case 'M':
+            target = &p.month;
+            break;
+        case 'd':
+            target = &p.day;
+            break;
+        case 'H':
+            target = &p.hour;
+            break;
+        case 'm':
+            target = &p.minute;
+            break;
+        case 's':
+            target = &p.second;
+            break;
+        default:
+            break;
         }
         if (target != nullptr) {
             auto v = run == 1 ? read_digits_upto(s, pos, c == 'y' || c == 'u' ? 9 : 2)
                               : read_digits(s, pos, run);
-            if (!v) return std::nullopt;
+            if (!v)
+                return std::nullopt;
             *target = v;
         } else if (c == 'S') {
             auto v = read_digits(s, pos, run);
-            if (!v) return std::nullopt;
+            if (!v)
+                return std::nullopt;
             std::int64_t ms = *v;
-            for (std::size_t k = run; k < 3; ++k) ms *= 10;
-            for (std::size_t k = 3; k < run; ++k) ms /= 10;
+            for (std::size_t k = run; k < 3; ++k)
+                ms *= 10;
+            for (std::size_t k = 3; k < run; ++k)
+                ms /= 10;
             p.millis = ms;
         } else if (c == 'X' || c == 'Z' || c == 'x') {
-            if (!read_offset(s, pos, p)) return std::nullopt;
+            if (!read_offset(s, pos, p))
+                return std::nullopt;
         } else if (std::isalpha(static_cast<unsigned char>(c)) != 0) {
             return std::nullopt; // a pattern letter es-sim does not implement
         } else {
             for (std::size_t k = 0; k < run; ++k) {
-                if (pos >= s.size() || s[pos] != c) return std::nullopt;
+                if (pos >= s.size() || s[pos] != c)
+                    return std::nullopt;
                 ++pos;
             }
         }
         i += run;
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size())
+        return std::nullopt;
     return p;
 }
 
 bool is_iso_named_format(std::string_view f) {
-    static constexpr std::array<std::string_view, 16> k_names{
-        "strict_date_optional_time", "date_optional_time", "strict_date_optional_time_nanos",
-        "date_time", "strict_date_time", "date_time_no_millis", "strict_date_time_no_millis",
-        "strict_date", "date", "year_month_day", "strict_year_month_day", "year", "strict_year",
-        "year_month", "strict_year_month", "iso8601"};
+    static constexpr std::array<std::string_view, 16> k_names{"strict_date_optional_time",
+                                                              "date_optional_time",
+                                                              "strict_date_optional_time_nanos",
+                                                              "date_time",
+                                                              "strict_date_time",
+                                                              "date_time_no_millis",
+                                                              "strict_date_time_no_millis",
+                                                              "strict_date",
+                                                              "date",
+                                                              "year_month_day",
+                                                              "strict_year_month_day",
+                                                              "year",
+                                                              "strict_year",
+                                                              "year_month",
+                                                              "strict_year_month",
+                                                              "iso8601"};
     return std::find(k_names.begin(), k_names.end(), f) != k_names.end();
 }
 
@@ -237,7 +315,8 @@ std::vector<std::string_view> split_formats(std::string_view formats) {
     while (true) {
         const std::size_t bar = formats.find("||", start);
         out.push_back(formats.substr(start, bar == std::string_view::npos ? bar : bar - start));
-        if (bar == std::string_view::npos) break;
+        if (bar == std::string_view::npos)
+            break;
         start = bar + 2;
     }
     return out;
@@ -249,12 +328,16 @@ std::optional<std::int64_t> parse_with_formats(std::string_view text, std::strin
         if (f == "epoch_millis" || f == "epoch_second") {
             // ES epoch parsers accept an optional fraction; es-sim takes integral values.
             auto v = parse_int(text);
-            if (!v) continue;
+            if (!v)
+                continue;
             return f == "epoch_second" ? *v * k_ms_per_second : *v;
         }
-        std::optional<DateParts> parts = is_iso_named_format(f) ? parse_iso(text) : parse_pattern(f, text);
-        if (!parts) continue;
-        if (auto ms = to_epoch(*parts, round_up, tz)) return ms;
+        std::optional<DateParts> parts =
+            is_iso_named_format(f) ? parse_iso(text) : parse_pattern(f, text);
+        if (!parts)
+            continue;
+        if (auto ms = to_epoch(*parts, round_up, tz))
+            return ms;
     }
     return std::nullopt;
 }
@@ -262,7 +345,8 @@ std::optional<std::int64_t> parse_with_formats(std::string_view text, std::strin
 // Rounds `t` (UTC millis) to the start (or last millisecond, when round_up) of `unit` in the zone.
 std::optional<std::int64_t> round_to(std::int64_t t, char unit, bool round_up, std::int64_t tz) {
     const std::int64_t local = t + tz;
-    std::int64_t days = local >= 0 ? local / k_ms_per_day : -((-local + k_ms_per_day - 1) / k_ms_per_day);
+    std::int64_t days =
+        local >= 0 ? local / k_ms_per_day : -((-local + k_ms_per_day - 1) / k_ms_per_day);
     std::int64_t start = 0;
     std::int64_t next = 0;
     auto floor_to = [&](std::int64_t unit_ms) {
@@ -270,11 +354,19 @@ std::optional<std::int64_t> round_to(std::int64_t t, char unit, bool round_up, s
         next = start + unit_ms;
     };
     switch (unit) {
-    case 's': floor_to(k_ms_per_second); break;
-    case 'm': floor_to(k_ms_per_minute); break;
+    case 's':
+        floor_to(k_ms_per_second);
+        break;
+    case 'm':
+        floor_to(k_ms_per_minute);
+        break;
     case 'h':
-    case 'H': floor_to(k_ms_per_hour); break;
-    case 'd': floor_to(k_ms_per_day); break;
+    case 'H':
+        floor_to(k_ms_per_hour);
+        break;
+    case 'd':
+        floor_to(k_ms_per_day);
+        break;
     case 'w': {
         // ISO weeks start on Monday; 1970-01-01 was a Thursday.
         const std::int64_t dow = ((days + 3) % 7 + 7) % 7;
@@ -293,27 +385,35 @@ std::optional<std::int64_t> round_to(std::int64_t t, char unit, bool round_up, s
             next = days_from_civil(y + 1, 1, 1) * k_ms_per_day;
         } else {
             start = days_from_civil(y, m, 1) * k_ms_per_day;
-            next = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) * k_ms_per_day;
+            next = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) *
+                   k_ms_per_day;
         }
         break;
     }
-    default: return std::nullopt;
+    default:
+        return std::nullopt;
     }
     return (round_up ? next - 1 : start) - tz;
 }
 
 std::optional<std::int64_t> add_unit(std::int64_t t, std::int64_t n, char unit, std::int64_t tz) {
     switch (unit) {
-    case 's': return t + n * k_ms_per_second;
-    case 'm': return t + n * k_ms_per_minute;
+    case 's':
+        return t + n * k_ms_per_second;
+    case 'm':
+        return t + n * k_ms_per_minute;
     case 'h':
-    case 'H': return t + n * k_ms_per_hour;
-    case 'd': return t + n * k_ms_per_day;
-    case 'w': return t + n * 7 * k_ms_per_day;
+    case 'H':
+        return t + n * k_ms_per_hour;
+    case 'd':
+        return t + n * k_ms_per_day;
+    case 'w':
+        return t + n * 7 * k_ms_per_day;
     case 'M':
     case 'y': {
         const std::int64_t local = t + tz;
-        const std::int64_t days = local >= 0 ? local / k_ms_per_day : -((-local + k_ms_per_day - 1) / k_ms_per_day);
+        const std::int64_t days =
+            local >= 0 ? local / k_ms_per_day : -((-local + k_ms_per_day - 1) / k_ms_per_day);
         const std::int64_t in_day = local - days * k_ms_per_day;
         std::int64_t y = 0;
         unsigned m = 0;
@@ -325,32 +425,40 @@ std::optional<std::int64_t> add_unit(std::int64_t t, std::int64_t n, char unit, 
         const unsigned nd = std::min(d, days_in_month(ny, nm)); // java.time clamps to month end
         return days_from_civil(ny, nm, nd) * k_ms_per_day + in_day - tz;
     }
-    default: return std::nullopt;
+    default:
+        return std::nullopt;
     }
 }
 
 // ES DateMathParser: a sequence of +N<unit>, -N<unit>, /<unit>.
-std::optional<std::int64_t> apply_math(std::int64_t t, std::string_view math, bool round_up, std::int64_t tz) {
+std::optional<std::int64_t> apply_math(std::int64_t t, std::string_view math, bool round_up,
+                                       std::int64_t tz) {
     std::size_t pos = 0;
     while (pos < math.size()) {
         const char op = math[pos++];
         if (op == '/') {
-            if (pos >= math.size()) return std::nullopt;
+            if (pos >= math.size())
+                return std::nullopt;
             auto r = round_to(t, math[pos++], round_up, tz);
-            if (!r) return std::nullopt;
+            if (!r)
+                return std::nullopt;
             t = *r;
             continue;
         }
-        if (op != '+' && op != '-') return std::nullopt;
+        if (op != '+' && op != '-')
+            return std::nullopt;
         std::int64_t n = 1;
         if (pos < math.size() && is_digit(math[pos])) {
             auto v = read_digits_upto(math, pos, 18);
-            if (!v) return std::nullopt;
+            if (!v)
+                return std::nullopt;
             n = *v;
         }
-        if (pos >= math.size()) return std::nullopt;
+        if (pos >= math.size())
+            return std::nullopt;
         auto r = add_unit(t, op == '-' ? -n : n, math[pos++], tz);
-        if (!r) return std::nullopt;
+        if (!r)
+            return std::nullopt;
         t = *r;
     }
     return t;
@@ -368,29 +476,43 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 FieldKind kind_of(std::string_view t) {
-    if (t == "keyword" || t == "constant_keyword" || t == "wildcard" || t == "version") return FieldKind::keyword;
-    if (t == "text" || t == "match_only_text") return FieldKind::text;
+    if (t == "keyword" || t == "constant_keyword" || t == "wildcard" || t == "version" ||
+        t == "_id" || t == "_index")
+        return FieldKind::keyword;
+    if (t == "text" || t == "match_only_text")
+        return FieldKind::text;
     if (t == "long" || t == "integer" || t == "short" || t == "byte" || t == "unsigned_long")
         return FieldKind::integral;
-    if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float") return FieldKind::floating;
-    if (t == "date" || t == "date_nanos") return FieldKind::date;
-    if (t == "boolean") return FieldKind::boolean;
-    if (t == "ip") return FieldKind::ip;
+    if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float")
+        return FieldKind::floating;
+    if (t == "date" || t == "date_nanos")
+        return FieldKind::date;
+    if (t == "boolean")
+        return FieldKind::boolean;
+    if (t == "ip")
+        return FieldKind::ip;
     return FieldKind::other;
 }
 
 IntegralRange integral_range(std::string_view t) {
-    if (t == "integer") return {-2147483648.0L, 2147483647.0L};
-    if (t == "short") return {-32768.0L, 32767.0L};
-    if (t == "byte") return {-128.0L, 127.0L};
-    if (t == "unsigned_long") return {0.0L, 18446744073709551615.0L};
+    if (t == "integer")
+        return {-2147483648.0L, 2147483647.0L};
+    if (t == "short")
+        return {-32768.0L, 32767.0L};
+    if (t == "byte")
+        return {-128.0L, 127.0L};
+    if (t == "unsigned_long")
+        return {0.0L, 18446744073709551615.0L};
     return {-9223372036854775808.0L, 9223372036854775807.0L};
 }
 
 std::optional<long double> as_number(const FieldValue& value) {
-    if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<long double>(*i);
-    if (const auto* u = std::get_if<std::uint64_t>(&value)) return static_cast<long double>(*u);
-    if (const auto* d = std::get_if<double>(&value)) return static_cast<long double>(*d);
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+        return static_cast<long double>(*i);
+    if (const auto* u = std::get_if<std::uint64_t>(&value))
+        return static_cast<long double>(*u);
+    if (const auto* d = std::get_if<double>(&value))
+        return static_cast<long double>(*d);
     return std::nullopt;
 }
 
@@ -402,18 +524,23 @@ std::optional<std::array<unsigned char, 4>> parse_ipv4(std::string_view s) {
     std::size_t pos = 0;
     while (part < 4) {
         std::size_t n = 0;
-        while (pos + n < s.size() && is_digit(s[pos + n])) ++n;
-        if (n == 0 || n > 3 || (n > 1 && s[pos] == '0')) return std::nullopt; // Guava InetAddresses rejects leading zeros
+        while (pos + n < s.size() && is_digit(s[pos + n]))
+            ++n;
+        if (n == 0 || n > 3 || (n > 1 && s[pos] == '0'))
+            return std::nullopt; // Guava InetAddresses rejects leading zeros
         auto v = parse_int(s.substr(pos, n));
-        if (!v || *v > 255) return std::nullopt;
+        if (!v || *v > 255)
+            return std::nullopt;
         out.at(part++) = static_cast<unsigned char>(*v);
         pos += n;
         if (part < 4) {
-            if (pos >= s.size() || s[pos] != '.') return std::nullopt;
+            if (pos >= s.size() || s[pos] != '.')
+                return std::nullopt;
             ++pos;
         }
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size())
+        return std::nullopt;
     return out;
 }
 
@@ -431,28 +558,35 @@ std::optional<IpBytes> parse_ipv6(std::string_view s) {
     std::optional<std::array<unsigned char, 4>> v4tail;
     while (pos < s.size()) {
         std::size_t end = s.find(':', pos);
-        const auto group = s.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        const auto group =
+            s.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
         auto& dst = seen_gap ? tail : head;
         if (group.find('.') != std::string_view::npos) {
-            if (end != std::string_view::npos) return std::nullopt;
+            if (end != std::string_view::npos)
+                return std::nullopt;
             v4tail = parse_ipv4(group);
-            if (!v4tail) return std::nullopt;
+            if (!v4tail)
+                return std::nullopt;
             break;
         }
-        if (group.empty() || group.size() > 4) return std::nullopt;
+        if (group.empty() || group.size() > 4)
+            return std::nullopt;
         unsigned v = 0;
         for (char c : group) {
             const int h = std::isxdigit(static_cast<unsigned char>(c)) == 0 ? -1
-                          : is_digit(c)                                  ? c - '0'
-                                                                         : (std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
-            if (h < 0) return std::nullopt;
+                          : is_digit(c)                                     ? c - '0'
+                                        : (std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+            if (h < 0)
+                return std::nullopt;
             v = v * 16 + static_cast<unsigned>(h);
         }
         dst.push_back(static_cast<std::uint16_t>(v));
-        if (end == std::string_view::npos) break;
+        if (end == std::string_view::npos)
+            break;
         pos = end + 1;
         if (pos < s.size() && s[pos] == ':') {
-            if (seen_gap) return std::nullopt;
+            if (seen_gap)
+                return std::nullopt;
             seen_gap = true;
             ++pos;
         } else if (pos == s.size()) {
@@ -460,7 +594,8 @@ std::optional<IpBytes> parse_ipv6(std::string_view s) {
         }
     }
     const std::size_t groups = head.size() + tail.size() + (v4tail ? 2 : 0);
-    if (groups > 8 || (!seen_gap && groups != 8) || (seen_gap && groups == 8)) return std::nullopt;
+    if (groups > 8 || (!seen_gap && groups != 8) || (seen_gap && groups == 8))
+        return std::nullopt;
     IpBytes out{};
     std::size_t i = 0;
     for (auto g : head) {
@@ -473,7 +608,8 @@ std::optional<IpBytes> parse_ipv6(std::string_view s) {
         out.at(i++) = static_cast<unsigned char>(g & 0xff);
     }
     if (v4tail)
-        for (auto b : *v4tail) out.at(i++) = b;
+        for (auto b : *v4tail)
+            out.at(i++) = b;
     return out;
 }
 
@@ -487,20 +623,24 @@ std::optional<IpBytes> parse_ip(std::string_view text) {
         std::copy(v4->begin(), v4->end(), out.begin() + 12);
         return out;
     }
-    if (text.find(':') != std::string_view::npos) return parse_ipv6(text);
+    if (text.find(':') != std::string_view::npos)
+        return parse_ipv6(text);
     return std::nullopt;
 }
 
 std::optional<std::pair<IpBytes, IpBytes>> parse_cidr(std::string_view text) {
     const std::size_t slash = text.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
+    if (slash == std::string_view::npos)
+        return std::nullopt;
     const auto addr_text = text.substr(0, slash);
     auto addr = parse_ip(addr_text);
     auto prefix = parse_int(text.substr(slash + 1));
-    if (!addr || !prefix) return std::nullopt;
+    if (!addr || !prefix)
+        return std::nullopt;
     const bool v4 = addr_text.find(':') == std::string_view::npos;
     const std::int64_t max = v4 ? 32 : 128;
-    if (*prefix < 0 || *prefix > max) return std::nullopt;
+    if (*prefix < 0 || *prefix > max)
+        return std::nullopt;
     const std::int64_t bits = v4 ? *prefix + 96 : *prefix;
     IpBytes lo = *addr;
     IpBytes hi = *addr;
@@ -514,25 +654,33 @@ std::optional<std::pair<IpBytes, IpBytes>> parse_cidr(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_time_zone(std::string_view zone) {
-    if (zone == "UTC" || zone == "Z" || zone == "GMT" || zone == "Etc/UTC") return 0;
+    if (zone == "UTC" || zone == "Z" || zone == "GMT" || zone == "Etc/UTC")
+        return 0;
     DateParts p;
     std::size_t pos = 0;
-    if (!read_offset(zone, pos, p) || pos != zone.size() || !p.offset_millis) return std::nullopt;
+    if (!read_offset(zone, pos, p) || pos != zone.size() || !p.offset_millis)
+        return std::nullopt;
     return p.offset_millis;
 }
 
-std::expected<std::int64_t, std::string> parse_date(const nlohmann::json& value, const DateParseOptions& options) {
+std::expected<std::int64_t, std::string> parse_date(const nlohmann::json& value,
+                                                    const DateParseOptions& options) {
     const std::string formats = options.format.empty() ? k_default_date_format : options.format;
     const std::string text = scalar_text(value);
     auto failure = [&] {
-        return std::unexpected("failed to parse date field [" + text + "] with format [" + formats + "]");
+        return std::unexpected("failed to parse date field [" + text + "] with format [" + formats +
+                               "]");
     };
     if (value.is_number_integer()) {
-        // A JSON number on a date field is epoch millis when the format allows it (ES DateFieldType).
-        if (formats.find("epoch_millis") != std::string::npos) return value.get<std::int64_t>();
-        if (formats.find("epoch_second") != std::string::npos) return value.get<std::int64_t>() * k_ms_per_second;
+        // A JSON number on a date field is epoch millis when the format allows it (ES
+        // DateFieldType).
+        if (formats.find("epoch_millis") != std::string::npos)
+            return value.get<std::int64_t>();
+        if (formats.find("epoch_second") != std::string::npos)
+            return value.get<std::int64_t>() * k_ms_per_second;
     }
-    if (!value.is_string() && !value.is_number()) return failure();
+    if (!value.is_string() && !value.is_number())
+        return failure();
     std::string_view s = text;
     std::int64_t base = 0;
     std::string_view math;
@@ -542,15 +690,18 @@ std::expected<std::int64_t, std::string> parse_date(const nlohmann::json& value,
     } else {
         const std::size_t bars = s.find("||");
         const auto date_part = bars == std::string_view::npos ? s : s.substr(0, bars);
-        if (bars != std::string_view::npos) math = s.substr(bars + 2);
+        if (bars != std::string_view::npos)
+            math = s.substr(bars + 2);
         // Date math present: the base date itself is parsed without round-up (ES DateMathParser).
         const bool round_base = options.round_up && math.empty();
         auto parsed = parse_with_formats(date_part, formats, round_base, options.tz_offset_millis);
-        if (!parsed) return failure();
+        if (!parsed)
+            return failure();
         base = *parsed;
     }
     auto result = apply_math(base, math, options.round_up, options.tz_offset_millis);
-    if (!result) return failure();
+    if (!result)
+        return failure();
     return *result;
 }
 
@@ -563,9 +714,11 @@ std::string format_date(std::int64_t epoch_millis) {
     unsigned d = 0;
     civil_from_days(days, y, m, d);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m, d,
-                  static_cast<long long>(rem / k_ms_per_hour), static_cast<long long>(rem / k_ms_per_minute % 60),
-                  static_cast<long long>(rem / k_ms_per_second % 60), static_cast<long long>(rem % 1000));
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(y), m, d, static_cast<long long>(rem / k_ms_per_hour),
+                  static_cast<long long>(rem / k_ms_per_minute % 60),
+                  static_cast<long long>(rem / k_ms_per_second % 60),
+                  static_cast<long long>(rem % 1000));
     return buf;
 }
 
@@ -589,7 +742,8 @@ bool glob_match(std::string_view pattern, std::string_view text) {
             return false;
         }
     }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
     return p == pattern.size();
 }
 
@@ -598,20 +752,25 @@ bool glob_prefix_alive(std::string_view pattern, std::string_view prefix) {
     std::vector<char> states(pattern.size() + 1, 0);
     auto close = [&](std::vector<char>& st) {
         for (std::size_t i = 0; i < pattern.size(); ++i)
-            if (st[i] != 0 && pattern[i] == '*') st[i + 1] = 1;
+            if (st[i] != 0 && pattern[i] == '*')
+                st[i + 1] = 1;
     };
     states[0] = 1;
     close(states);
     for (char c : prefix) {
         std::vector<char> next(pattern.size() + 1, 0);
         for (std::size_t i = 0; i < pattern.size(); ++i) {
-            if (states[i] == 0) continue;
-            if (pattern[i] == '*') next[i] = 1;
-            else if (pattern[i] == c) next[i + 1] = 1;
+            if (states[i] == 0)
+                continue;
+            if (pattern[i] == '*')
+                next[i] = 1;
+            else if (pattern[i] == c)
+                next[i + 1] = 1;
         }
         close(next);
         states = std::move(next);
-        if (std::find(states.begin(), states.end(), 1) == states.end()) return false;
+        if (std::find(states.begin(), states.end(), 1) == states.end())
+            return false;
     }
     return std::find(states.begin(), states.end(), 1) != states.end();
 }
@@ -628,23 +787,54 @@ std::vector<std::string> standard_tokens(std::string_view text) {
             cur.clear();
         }
     }
-    if (!cur.empty()) out.push_back(std::move(cur));
+    if (!cur.empty())
+        out.push_back(std::move(cur));
     return out;
+}
+
+std::optional<std::string> resolved_type(const DocView& doc, std::string_view field) {
+    if (auto t = doc.field_type(field))
+        return t;
+    if (field == "_id")
+        return std::string("_id");
+    if (field == "_index")
+        return std::string("_index");
+    return std::nullopt;
+}
+
+std::vector<FieldValue> resolved_values(const DocView& doc, std::string_view field) {
+    if (field == "_id" && !doc.field_type(field))
+        return {FieldValue{std::string(doc.id())}};
+    if (field == "_index" && !doc.field_type(field))
+        return {FieldValue{std::string(doc.index())}};
+    return doc.values(field);
+}
+
+EsError id_fielddata_error() {
+    return EsError(400, "illegal_argument_exception",
+                   "Fielddata access on the _id field is disallowed, you can re-enable it by "
+                   "updating the dynamic "
+                   "cluster setting: indices.id_field_data.enabled");
 }
 
 EsError fielddata_error(std::string_view field, std::string_view index) {
     const std::string f(field);
     return EsError(400, "illegal_argument_exception",
                    "Fielddata is disabled on [" + f + "] in [" + std::string(index) +
-                       "]. Text fields are not optimised for operations that require per-document field data like "
-                       "aggregations and sorting, so these operations are disabled by default. Please use a keyword "
+                       "]. Text fields are not optimised for operations that require per-document "
+                       "field data like "
+                       "aggregations and sorting, so these operations are disabled by default. "
+                       "Please use a keyword "
                        "field instead. Alternatively, set fielddata=true on [" +
-                       f + "] in order to load field data by uninverting the inverted index. Note that this can use "
-                           "significant memory.");
+                       f +
+                       "] in order to load field data by uninverting the inverted index. Note that "
+                       "this can use "
+                       "significant memory.");
 }
 
 std::string scalar_text(const nlohmann::json& value) {
-    if (value.is_string()) return value.get<std::string>();
+    if (value.is_string())
+        return value.get<std::string>();
     return value.dump();
 }
 

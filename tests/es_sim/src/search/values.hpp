@@ -35,7 +35,8 @@ struct IntegralRange {
 // A FieldValue as a number, or nullopt when it holds a string or bool.
 [[nodiscard]] std::optional<long double> as_number(const FieldValue& value);
 
-// 16-byte IPv6 form of an address; IPv4 is mapped into ::ffff:0:0/96 as Lucene InetAddressPoint does.
+// 16-byte IPv6 form of an address; IPv4 is mapped into ::ffff:0:0/96 as Lucene InetAddressPoint
+// does.
 using IpBytes = std::array<unsigned char, 16>;
 [[nodiscard]] std::optional<IpBytes> parse_ip(std::string_view text);
 // "10.0.0.0/8" or "2001:db8::/32" -> [lowest, highest] address of the block.
@@ -73,6 +74,15 @@ struct DateParseOptions {
 // The tokens ES's standard analyzer would index for a text field value (split on non
 // alphanumerics, lower-cased). es-sim has no analyzers; this approximates the default one.
 [[nodiscard]] std::vector<std::string> standard_tokens(std::string_view text);
+
+// A field's mapped type and values in a document, including the metadata fields _id and _index
+// (keyword-like in ES: IdFieldMapper, IndexFieldMapper) that DocView does not describe.
+[[nodiscard]] std::optional<std::string> resolved_type(const DocView& doc, std::string_view field);
+[[nodiscard]] std::vector<FieldValue> resolved_values(const DocView& doc, std::string_view field);
+
+// ES 8 IdFieldMapper: sorting or aggregating on _id needs indices.id_field_data.enabled (off by
+// default), or the error below.
+[[nodiscard]] EsError id_fielddata_error();
 
 // ES TextFieldMapper: sorting or aggregating on a text field without fielddata.
 [[nodiscard]] EsError fielddata_error(std::string_view field, std::string_view index);

@@ -20,10 +20,13 @@ using FieldTypes = std::map<std::string, std::string>; // dotted path -> mapped 
 
 class FakeDoc : public DocView {
 public:
-    FakeDoc(std::string index, std::string id, std::string source, std::shared_ptr<const FieldTypes> types)
-        : m_index(std::move(index)), m_id(std::move(id)), m_source(std::move(source)), m_types(std::move(types)) {
+    FakeDoc(std::string index, std::string id, std::string source,
+            std::shared_ptr<const FieldTypes> types)
+        : m_index(std::move(index)), m_id(std::move(id)), m_source(std::move(source)),
+          m_types(std::move(types)) {
         auto parsed = nlohmann::json::parse(m_source, nullptr, false);
-        if (parsed.is_object()) flatten(parsed, "");
+        if (parsed.is_object())
+            flatten(parsed, "");
     }
 
     std::string_view index() const override { return m_index; }
@@ -35,52 +38,69 @@ public:
     }
     std::optional<std::string> field_type(std::string_view field) const override {
         auto it = m_types->find(std::string(field));
-        if (it == m_types->end()) return std::nullopt;
+        if (it == m_types->end())
+            return std::nullopt;
         return it->second;
     }
 
 private:
     void add(const std::string& path, const nlohmann::json& v) {
         if (v.is_array()) {
-            for (const auto& e : v) add(path, e);
+            for (const auto& e : v)
+                add(path, e);
             return;
         }
         if (v.is_object()) {
             flatten(v, path);
             return;
         }
-        if (v.is_null()) return;
+        if (v.is_null())
+            return;
         auto t = m_types->find(path);
-        if (t == m_types->end()) return;
+        if (t == m_types->end())
+            return;
         const FieldKind kind = kind_of(t->second);
         auto& out = m_values[path];
         switch (kind) {
         case FieldKind::keyword:
-        case FieldKind::text: out.emplace_back(scalar_text(v)); break;
+        case FieldKind::text:
+            out.emplace_back(scalar_text(v));
+            break;
         case FieldKind::ip: {
             auto ip = parse_ip(scalar_text(v));
-            if (ip) out.emplace_back(scalar_text(v));
+            if (ip)
+                out.emplace_back(scalar_text(v));
             break;
         }
         case FieldKind::integral:
-            if (v.is_number()) out.emplace_back(v.get<std::int64_t>());
-            else out.emplace_back(static_cast<std::int64_t>(std::stoll(scalar_text(v))));
+            if (v.is_number())
+                out.emplace_back(v.get<std::int64_t>());
+            else
+                out.emplace_back(static_cast<std::int64_t>(std::stoll(scalar_text(v))));
             break;
-        case FieldKind::floating: out.emplace_back(v.get<double>()); break;
+        case FieldKind::floating:
+            out.emplace_back(v.get<double>());
+            break;
         case FieldKind::date: {
             auto d = parse_date(v, DateParseOptions{});
-            if (d) out.emplace_back(*d);
+            if (d)
+                out.emplace_back(*d);
             break;
         }
-        case FieldKind::boolean: out.emplace_back(v.is_boolean() ? v.get<bool>() : scalar_text(v) == "true"); break;
-        case FieldKind::other: break;
+        case FieldKind::boolean:
+            out.emplace_back(v.is_boolean() ? v.get<bool>() : scalar_text(v) == "true");
+            break;
+        case FieldKind::other:
+            break;
         }
         // Multi-fields: "<path>.keyword" sub-field of a text field, as dynamic mapping creates.
         const std::string sub = path + ".keyword";
-        if (kind == FieldKind::text && m_types->contains(sub)) m_values[sub].emplace_back(scalar_text(v));
+        if (kind == FieldKind::text && m_types->contains(sub))
+            m_values[sub].emplace_back(scalar_text(v));
     }
     void flatten(const nlohmann::json& obj, const std::string& base) {
-        for (const auto& [k, v] : obj.items()) add(base.empty() ? k : base + "." + k, v);
+        for (const auto& [k, v] : obj.items())
+            add(base.empty() ? k : base + "." + k, v);
     }
 
     std::string m_index;
@@ -102,7 +122,8 @@ public:
     }
     [[nodiscard]] std::vector<const DocView*> views() const {
         std::vector<const DocView*> out;
-        for (const auto& d : m_docs) out.push_back(&d);
+        for (const auto& d : m_docs)
+            out.push_back(&d);
         return out;
     }
 
