@@ -32,8 +32,8 @@ public:
     // All indexed values of a concrete (dotted) field path, e.g. "host.ip" or "message.keyword".
     // Empty when the document has no value or the field is not indexed.
     [[nodiscard]] virtual std::vector<FieldValue> values(std::string_view field) const = 0;
-    // The mapped type of a field in this document's index ("keyword", "ip", "date", ...), or nullopt
-    // when the index has no mapping for it.
+    // The mapped type of a field in this document's index ("keyword", "ip", "date", ...), or
+    // nullopt when the index has no mapping for it.
     [[nodiscard]] virtual std::optional<std::string> field_type(std::string_view field) const = 0;
 };
 

@@ -32,7 +32,8 @@ bool is_part(const std::string& segment) {
     return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-std::expected<Endpoint, std::string> endpoint_from_compact(const std::string& name, const nlohmann::json& body) {
+std::expected<Endpoint, std::string> endpoint_from_compact(const std::string& name,
+                                                           const nlohmann::json& body) {
     Endpoint e;
     e.name = name;
     if (!body.is_object() || !body.contains("paths") || !body["paths"].is_array())
@@ -41,10 +42,12 @@ std::expected<Endpoint, std::string> endpoint_from_compact(const std::string& na
         EndpointPath ep;
         ep.pattern = p.value("path", "");
         ep.segments = split_path(ep.pattern);
-        for (const auto& m : p.value("methods", nlohmann::json::array())) ep.methods.insert(m.get<std::string>());
+        for (const auto& m : p.value("methods", nlohmann::json::array()))
+            ep.methods.insert(m.get<std::string>());
         e.paths.push_back(std::move(ep));
     }
-    for (const auto& param : body.value("params", nlohmann::json::array())) e.params.insert(param.get<std::string>());
+    for (const auto& param : body.value("params", nlohmann::json::array()))
+        e.params.insert(param.get<std::string>());
     return e;
 }
 
@@ -52,10 +55,12 @@ std::expected<Endpoint, std::string> endpoint_from_compact(const std::string& na
 float lucene_similarity(std::string_view a, std::string_view b) {
     const std::size_t n = a.size();
     const std::size_t m = b.size();
-    if (n == 0 || m == 0) return n == m ? 1.0F : 0.0F;
+    if (n == 0 || m == 0)
+        return n == m ? 1.0F : 0.0F;
     std::vector<std::size_t> prev(m + 1);
     std::vector<std::size_t> cur(m + 1);
-    for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (std::size_t j = 0; j <= m; ++j)
+        prev[j] = j;
     for (std::size_t i = 1; i <= n; ++i) {
         cur[0] = i;
         for (std::size_t j = 1; j <= m; ++j) {
@@ -69,18 +74,25 @@ float lucene_similarity(std::string_view a, std::string_view b) {
 
 EndpointTable build_embedded(std::string_view data) {
     auto table = EndpointTable::parse(data);
-    if (!table) return EndpointTable{};
+    if (!table)
+        return EndpointTable{};
     // ES's ping API (HEAD /, rest-api-spec ping.json) and cluster.exists_component_template
     // (HEAD /_component_template/{name}) are real endpoints the shared spec subset does not list;
     // clients use both.
     table->add(Endpoint{"ping", {EndpointPath{"/", {}, {"HEAD"}}}, {}});
-    table->add(Endpoint{"cluster.exists_component_template",
-                        {EndpointPath{"/_component_template/{name}", {"_component_template", "{name}"}, {"HEAD"}}},
-                        {"local", "master_timeout"}});
+    table->add(Endpoint{
+        "cluster.exists_component_template",
+        {EndpointPath{"/_component_template/{name}", {"_component_template", "{name}"}, {"HEAD"}}},
+        {"local", "master_timeout"}});
     // es-sim's own control API lives under /_sim/ only.
-    table->add(Endpoint{"sim.reset", {EndpointPath{"/_sim/reset", {"_sim", "reset"}, {"POST"}}}, {}});
-    table->add(Endpoint{"sim.state", {EndpointPath{"/_sim/state", {"_sim", "state"}, {"GET"}}}, {}});
-    table->add(Endpoint{"sim.faults", {EndpointPath{"/_sim/faults", {"_sim", "faults"}, {"POST", "DELETE", "GET"}}}, {}});
+    table->add(
+        Endpoint{"sim.reset", {EndpointPath{"/_sim/reset", {"_sim", "reset"}, {"POST"}}}, {}});
+    table->add(
+        Endpoint{"sim.state", {EndpointPath{"/_sim/state", {"_sim", "state"}, {"GET"}}}, {}});
+    table->add(
+        Endpoint{"sim.faults",
+                 {EndpointPath{"/_sim/faults", {"_sim", "faults"}, {"POST", "DELETE", "GET"}}},
+                 {}});
     return std::move(*table);
 }
 
@@ -88,27 +100,32 @@ EndpointTable build_embedded(std::string_view data) {
 
 std::expected<EndpointTable, std::string> EndpointTable::parse(std::string_view compact_json) {
     const auto doc = nlohmann::json::parse(compact_json, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return std::unexpected("endpoint table is not a JSON object");
+    if (doc.is_discarded() || !doc.is_object())
+        return std::unexpected("endpoint table is not a JSON object");
     EndpointTable table;
     for (const auto& [name, body] : doc.items()) {
         auto e = endpoint_from_compact(name, body);
-        if (!e) return std::unexpected(e.error());
+        if (!e)
+            return std::unexpected(e.error());
         table.add(std::move(*e));
     }
     return table;
 }
 
-std::expected<EndpointTable, std::string> EndpointTable::from_rest_api_spec_dir(const std::string& dir) {
+std::expected<EndpointTable, std::string>
+EndpointTable::from_rest_api_spec_dir(const std::string& dir) {
     EndpointTable table;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
         const auto file = entry.path().filename().string();
-        if (entry.path().extension() != ".json" || file.starts_with("_")) continue;
+        if (entry.path().extension() != ".json" || file.starts_with("_"))
+            continue;
         std::ifstream in(entry.path());
         std::stringstream ss;
         ss << in.rdbuf();
         const auto doc = nlohmann::json::parse(ss.str(), nullptr, false);
-        if (doc.is_discarded() || !doc.is_object()) return std::unexpected("cannot parse " + file);
+        if (doc.is_discarded() || !doc.is_object())
+            return std::unexpected("cannot parse " + file);
         for (const auto& [name, body] : doc.items()) {
             nlohmann::json compact = nlohmann::json::object();
             compact["paths"] = nlohmann::json::array();
@@ -116,13 +133,16 @@ std::expected<EndpointTable, std::string> EndpointTable::from_rest_api_spec_dir(
                 compact["paths"].push_back({{"path", p["path"]}, {"methods", p["methods"]}});
             compact["params"] = nlohmann::json::array();
             if (body.contains("params"))
-                for (const auto& [param, def] : body["params"].items()) compact["params"].push_back(param);
+                for (const auto& [param, def] : body["params"].items())
+                    compact["params"].push_back(param);
             auto e = endpoint_from_compact(name, compact);
-            if (!e) return std::unexpected(e.error());
+            if (!e)
+                return std::unexpected(e.error());
             table.add(std::move(*e));
         }
     }
-    if (ec) return std::unexpected("cannot read " + dir + ": " + ec.message());
+    if (ec)
+        return std::unexpected("cannot read " + dir + ": " + ec.message());
     return table;
 }
 
@@ -147,32 +167,40 @@ RouteResult EndpointTable::route(std::string_view method, std::string_view path)
     std::vector<Candidate> candidates;
     for (const auto& [name, endpoint] : m_endpoints) {
         for (const auto& p : endpoint.paths) {
-            if (p.segments.size() != segments.size()) continue;
+            if (p.segments.size() != segments.size())
+                continue;
             Candidate c{{}, &endpoint, &p};
             bool ok = true;
             for (std::size_t i = 0; i < segments.size() && ok; ++i) {
-                if (is_part(p.segments[i])) c.rank.push_back(1);
-                else if (p.segments[i] == segments[i]) c.rank.push_back(0);
-                else ok = false;
+                if (is_part(p.segments[i]))
+                    c.rank.push_back(1);
+                else if (p.segments[i] == segments[i])
+                    c.rank.push_back(0);
+                else
+                    ok = false;
             }
-            if (ok) candidates.push_back(std::move(c));
+            if (ok)
+                candidates.push_back(std::move(c));
         }
     }
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Candidate& a, const Candidate& b) { return a.rank < b.rank; });
     RouteResult result;
     for (const auto& c : candidates) {
-        if (!c.path->methods.contains(std::string(method))) continue;
+        if (!c.path->methods.contains(std::string(method)))
+            continue;
         RouteMatch m;
         m.endpoint = c.endpoint;
         for (std::size_t i = 0; i < segments.size(); ++i) {
             const auto& s = c.path->segments[i];
-            if (is_part(s)) m.parts[s.substr(1, s.size() - 2)] = segments[i];
+            if (is_part(s))
+                m.parts[s.substr(1, s.size() - 2)] = segments[i];
         }
         result.match = std::move(m);
         return result;
     }
-    for (const auto& c : candidates) result.allowed_methods.insert(c.path->methods.begin(), c.path->methods.end());
+    for (const auto& c : candidates)
+        result.allowed_methods.insert(c.path->methods.begin(), c.path->methods.end());
     return result;
 }
 
@@ -185,18 +213,23 @@ std::string unrecognized_params_message(std::string_view path, const std::set<st
                                         const std::set<std::string>& supported) {
     std::vector<std::string> invalid;
     for (const auto& g : given)
-        if (!supported.contains(g) && !is_global_param(g)) invalid.push_back(g);
-    if (invalid.empty()) return {};
+        if (!supported.contains(g) && !is_global_param(g))
+            invalid.push_back(g);
+    if (invalid.empty())
+        return {};
     std::string msg = "request [" + std::string(path) + "] contains unrecognized parameter";
-    if (invalid.size() > 1) msg += "s";
+    if (invalid.size() > 1)
+        msg += "s";
     msg += ": ";
     std::set<std::string> candidates = supported;
-    for (const char* g : {"pretty", "human", "error_trace", "filter_path"}) candidates.insert(g);
+    for (const char* g : {"pretty", "human", "error_trace", "filter_path"})
+        candidates.insert(g);
     for (std::size_t i = 0; i < invalid.size(); ++i) {
         std::vector<std::pair<float, std::string>> ranked;
         for (const auto& c : candidates) {
             const float d = lucene_similarity(invalid[i], c);
-            if (d > 0.5F) ranked.emplace_back(d, c);
+            if (d > 0.5F)
+                ranked.emplace_back(d, c);
         }
         std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
             return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -204,12 +237,15 @@ std::string unrecognized_params_message(std::string_view path, const std::set<st
         msg += "[" + invalid[i] + "]";
         if (!ranked.empty()) {
             msg += " -> did you mean ";
-            if (ranked.size() > 1) msg += "any of ";
+            if (ranked.size() > 1)
+                msg += "any of ";
             msg += "[";
-            for (std::size_t k = 0; k < ranked.size(); ++k) msg += (k ? ", " : "") + ranked[k].second;
+            for (std::size_t k = 0; k < ranked.size(); ++k)
+                msg += (k ? ", " : "") + ranked[k].second;
             msg += "]?";
         }
-        if (i + 1 < invalid.size()) msg += ", ";
+        if (i + 1 < invalid.size())
+            msg += ", ";
     }
     return msg;
 }

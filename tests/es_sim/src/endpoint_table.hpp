@@ -1,7 +1,7 @@
 #pragma once
-// Elasticsearch's REST routing, driven by the rest-api-spec endpoint definitions (embedded at build time
-// from tests/es_sim/spec/endpoints-*.json). It decides, as ES's RestController does, whether a request
-// names a known endpoint, which one, and which query parameters that endpoint accepts.
+// Elasticsearch's REST routing, driven by the rest-api-spec endpoint definitions (embedded at build
+// time from tests/es_sim/spec/endpoints-*.json). It decides, as ES's RestController does, whether a
+// request names a known endpoint, which one, and which query parameters that endpoint accepts.
 
 #include "sim_version.hpp"
 
@@ -18,15 +18,15 @@
 namespace esmend::es_sim {
 
 struct EndpointPath {
-    std::string pattern;                 // "/{index}/_doc/{id}"
-    std::vector<std::string> segments;   // {"{index}", "_doc", "{id}"}
+    std::string pattern;               // "/{index}/_doc/{id}"
+    std::vector<std::string> segments; // {"{index}", "_doc", "{id}"}
     std::set<std::string> methods;
 };
 
 struct Endpoint {
-    std::string name;                    // "indices.create"
+    std::string name; // "indices.create"
     std::vector<EndpointPath> paths;
-    std::set<std::string> params;        // the endpoint's own query parameters
+    std::set<std::string> params; // the endpoint's own query parameters
 };
 
 struct RouteMatch {
@@ -44,8 +44,8 @@ class EndpointTable {
 public:
     // Parses the compact table written by spec/gen_endpoints.py.
     static std::expected<EndpointTable, std::string> parse(std::string_view compact_json);
-    // Builds the same table from a rest-api-spec directory (one JSON file per endpoint); used by the
-    // drift test only.
+    // Builds the same table from a rest-api-spec directory (one JSON file per endpoint); used by
+    // the drift test only.
     static std::expected<EndpointTable, std::string> from_rest_api_spec_dir(const std::string& dir);
     // The embedded table for the emulated version, with es-sim's few additions (see .cpp).
     static const EndpointTable& for_version(const SimVersion& version);
@@ -65,9 +65,9 @@ private:
 // filter_path, source; source_content_type goes with source).
 [[nodiscard]] bool is_global_param(std::string_view name);
 
-// ES's BaseRestHandler.unrecognized(): "request [<path>] contains unrecognized parameter: [x] -> did you
-// mean [y]?" (plural form for several, candidates ranked by Lucene's LevenshteinDistance > 0.5).
-// Returns an empty string when every parameter is known.
+// ES's BaseRestHandler.unrecognized(): "request [<path>] contains unrecognized parameter: [x] ->
+// did you mean [y]?" (plural form for several, candidates ranked by Lucene's LevenshteinDistance >
+// 0.5). Returns an empty string when every parameter is known.
 [[nodiscard]] std::string unrecognized_params_message(std::string_view path,
                                                       const std::set<std::string>& given,
                                                       const std::set<std::string>& supported);

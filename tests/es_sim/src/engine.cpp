@@ -9,22 +9,27 @@ namespace esmend::es_sim {
 
 using nlohmann::json;
 
-bool IndexData::hidden() const { return setting("index.hidden", "false") == "true"; }
+bool IndexData::hidden() const {
+    return setting("index.hidden", "false") == "true";
+}
 
 std::string IndexData::setting(const std::string& key, const std::string& fallback) const {
     const auto it = settings.find(key);
-    if (it == settings.end() || !it->is_string()) return fallback;
+    if (it == settings.end() || !it->is_string())
+        return fallback;
     return it->get<std::string>();
 }
 
 std::int64_t IndexData::count_at(std::int64_t seq) const {
     std::int64_t n = 0;
     for (const auto& r : records)
-        if (visible_at(r, seq)) ++n;
+        if (visible_at(r, seq))
+            ++n;
     return n;
 }
 
-Engine::Engine(EngineOptions options) : m_options(std::move(options)), m_random(std::random_device{}()) {
+Engine::Engine(EngineOptions options)
+    : m_options(std::move(options)), m_random(std::random_device{}()) {
     m_cluster_uuid = new_uuid();
     m_node_id = new_uuid();
 }
@@ -102,18 +107,22 @@ Reply Engine::handle(const RestRequest& request) {
                                        "es-sim does not implement [" + request.endpoint + "]"));
     }
     if (request.endpoint == "cluster.health") {
-        // ES waits up to ?timeout (30s default) for wait_for_status or a missing index, then answers 408
-        // with timed_out: true. Poll without holding the lock so other requests can change the outcome.
+        // ES waits up to ?timeout (30s default) for wait_for_status or a missing index, then
+        // answers 408 with timed_out: true. Poll without holding the lock so other requests can
+        // change the outcome.
         auto timeout = parse_time_value(request.param("timeout", "30s"), "timeout");
-        if (!timeout) return std::unexpected(timeout.error());
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, *timeout));
+        if (!timeout)
+            return std::unexpected(timeout.error());
+        const auto deadline = std::chrono::steady_clock::now() +
+                              std::chrono::milliseconds(std::max<std::int64_t>(0, *timeout));
         while (true) {
             Reply reply;
             {
                 std::lock_guard lock(m_mutex);
                 reply = cluster_health(request);
             }
-            if (!reply || reply->status != 408 || std::chrono::steady_clock::now() >= deadline) return reply;
+            if (!reply || reply->status != 408 || std::chrono::steady_clock::now() >= deadline)
+                return reply;
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
@@ -122,22 +131,28 @@ Reply Engine::handle(const RestRequest& request) {
 }
 
 std::int64_t Engine::now_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
 // ES UUIDs render as 22 URL-safe base64 characters (UUIDs.randomBase64UUID).
 std::string Engine::new_uuid() {
-    static constexpr std::string_view k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static constexpr std::string_view k_alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     out.reserve(22);
-    for (int i = 0; i < 22; ++i) out.push_back(k_alphabet[static_cast<std::size_t>(m_random() % 64U)]);
+    for (int i = 0; i < 22; ++i)
+        out.push_back(k_alphabet[static_cast<std::size_t>(m_random() % 64U)]);
     return out;
 }
 
 EsError Engine::index_not_found(const std::string& name) {
     EsError e(404, "index_not_found_exception", "no such index [" + name + "]");
-    e.with("resource.type", "index_or_alias").with("resource.id", name).with("index_uuid", "_na_").with("index", name);
+    e.with("resource.type", "index_or_alias")
+        .with("resource.id", name)
+        .with("index_uuid", "_na_")
+        .with("index", name);
     return e;
 }
 
@@ -161,27 +176,40 @@ bool simple_match(std::string_view pattern, std::string_view value) {
             return false;
         }
     }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
     return p == pattern.size();
 }
 
-std::expected<bool, EsError> parse_bool_param(const RestRequest& request, const std::string& key, bool fallback) {
+std::expected<bool, EsError> parse_bool_param(const RestRequest& request, const std::string& key,
+                                              bool fallback) {
     const auto it = request.params.find(key);
-    if (it == request.params.end()) return fallback;
-    if (it->second.empty() || it->second == "true") return true;
-    if (it->second == "false") return false;
+    if (it == request.params.end())
+        return fallback;
+    if (it->second.empty() || it->second == "true")
+        return true;
+    if (it->second == "false")
+        return false;
     // ES Booleans.parseBoolean.
     return std::unexpected(EsError(400, "illegal_argument_exception",
                                    "Failed to parse value [" + it->second +
                                        "] as only [true] or [false] are allowed."));
 }
 
-std::expected<std::int64_t, EsError> parse_time_value(const std::string& value, const std::string& setting_name) {
+std::expected<std::int64_t, EsError> parse_time_value(const std::string& value,
+                                                      const std::string& setting_name) {
     // ES TimeValue.parseTimeValue.
-    if (value == "-1") return -1;
-    if (value == "0") return 0;
-    for (const auto& [unit, factor] : std::vector<std::pair<std::string, double>>{
-             {"nanos", 1e-6}, {"micros", 1e-3}, {"ms", 1}, {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}}) {
+    if (value == "-1")
+        return -1;
+    if (value == "0")
+        return 0;
+    for (const auto& [unit, factor] : std::vector<std::pair<std::string, double>>{{"nanos", 1e-6},
+                                                                                  {"micros", 1e-3},
+                                                                                  {"ms", 1},
+                                                                                  {"d", 86400000},
+                                                                                  {"h", 3600000},
+                                                                                  {"m", 60000},
+                                                                                  {"s", 1000}}) {
         if (value.size() > unit.size() && value.ends_with(unit)) {
             const auto number = value.substr(0, value.size() - unit.size());
             std::int64_t n = 0;
@@ -192,13 +220,15 @@ std::expected<std::int64_t, EsError> parse_time_value(const std::string& value, 
         }
     }
     return std::unexpected(EsError(400, "illegal_argument_exception",
-                                   "failed to parse setting [" + setting_name + "] with value [" + value +
+                                   "failed to parse setting [" + setting_name + "] with value [" +
+                                       value +
                                        "] as a time value: unit is missing or unrecognized"));
 }
 
 std::expected<json, EsError> parse_body(const RestRequest& request, bool required) {
     if (request.body.empty() || request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-        if (required) return std::unexpected(EsError(400, "parse_exception", "request body is required"));
+        if (required)
+            return std::unexpected(EsError(400, "parse_exception", "request body is required"));
         return json::object();
     }
     auto doc = json::parse(request.body, nullptr, false);
@@ -217,7 +247,8 @@ void flatten_into(const json& node, const std::string& prefix, json& out) {
             flatten_into(value, name, out);
         } else if (value.is_array()) {
             json arr = json::array();
-            for (const auto& v : value) arr.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+            for (const auto& v : value)
+                arr.push_back(v.is_string() ? v.get<std::string>() : v.dump());
             out[name] = arr;
         } else if (value.is_null()) {
             out[name] = nullptr;
@@ -232,7 +263,8 @@ void flatten_into(const json& node, const std::string& prefix, json& out) {
 
 json flatten_settings(const json& settings) {
     json flat = json::object();
-    if (!settings.is_object()) return flat;
+    if (!settings.is_object())
+        return flat;
     json raw = json::object();
     flatten_into(settings, "", raw);
     // ES normalises settings without a prefix to "index." (Settings.normalizePrefix).
@@ -255,7 +287,8 @@ json nest_settings(const json& flat) {
                 break;
             }
             json& child = (*node)[key.substr(start, dot - start)];
-            if (!child.is_object()) child = json::object();
+            if (!child.is_object())
+                child = json::object();
             node = &child;
             start = dot + 1;
         }
@@ -271,24 +304,31 @@ IndicesOptions Engine::indices_options(const RestRequest& request, IndicesOption
         std::size_t start = 0;
         while (start <= value.size()) {
             auto comma = value.find(',', start);
-            if (comma == std::string::npos) comma = value.size();
+            if (comma == std::string::npos)
+                comma = value.size();
             const auto w = value.substr(start, comma - start);
-            if (w == "open") o.open = true;
-            else if (w == "closed") o.closed = true;
-            else if (w == "hidden") o.hidden = true;
-            else if (w == "all") o.open = o.closed = o.hidden = true;
+            if (w == "open")
+                o.open = true;
+            else if (w == "closed")
+                o.closed = true;
+            else if (w == "hidden")
+                o.hidden = true;
+            else if (w == "all")
+                o.open = o.closed = o.hidden = true;
             start = comma + 1;
         }
     }
-    if (auto v = parse_bool_param(request, "ignore_unavailable", o.ignore_unavailable)) o.ignore_unavailable = *v;
-    if (auto v = parse_bool_param(request, "allow_no_indices", o.allow_no_indices)) o.allow_no_indices = *v;
+    if (auto v = parse_bool_param(request, "ignore_unavailable", o.ignore_unavailable))
+        o.ignore_unavailable = *v;
+    if (auto v = parse_bool_param(request, "allow_no_indices", o.allow_no_indices))
+        o.allow_no_indices = *v;
     return o;
 }
 
-// ES IndexNameExpressionResolver, reduced to what a single-node cluster without closed indices needs:
-// comma lists, '*' wildcards, '-' exclusions after a wildcard, _all, aliases and data streams (which
-// resolve to their backing indices). Wildcards reach hidden indices only with expand_wildcards=hidden
-// or when the pattern itself starts with '.' (ES 7.7+ hidden-index rule).
+// ES IndexNameExpressionResolver, reduced to what a single-node cluster without closed indices
+// needs: comma lists, '*' wildcards, '-' exclusions after a wildcard, _all, aliases and data
+// streams (which resolve to their backing indices). Wildcards reach hidden indices only with
+// expand_wildcards=hidden or when the pattern itself starts with '.' (ES 7.7+ hidden-index rule).
 std::expected<std::vector<std::string>, EsError> Engine::resolve(const std::string& expression,
                                                                  const IndicesOptions& options,
                                                                  bool include_data_streams) const {
@@ -297,20 +337,25 @@ std::expected<std::vector<std::string>, EsError> Engine::resolve(const std::stri
         std::size_t start = 0;
         while (start <= expression.size()) {
             auto comma = expression.find(',', start);
-            if (comma == std::string::npos) comma = expression.size();
-            if (comma > start) parts.push_back(expression.substr(start, comma - start));
+            if (comma == std::string::npos)
+                comma = expression.size();
+            if (comma > start)
+                parts.push_back(expression.substr(start, comma - start));
             start = comma + 1;
         }
     }
-    if (parts.empty() || (parts.size() == 1 && (parts[0] == "_all" || parts[0] == "*"))) parts = {"*"};
+    if (parts.empty() || (parts.size() == 1 && (parts[0] == "_all" || parts[0] == "*")))
+        parts = {"*"};
     std::vector<std::string> out;
     std::set<std::string> seen;
     bool saw_wildcard = false;
     auto add = [&](const std::string& name) {
-        if (seen.insert(name).second) out.push_back(name);
+        if (seen.insert(name).second)
+            out.push_back(name);
     };
     auto add_data_stream = [&](const DataStream& ds) {
-        for (const auto& idx : ds.indices) add(idx);
+        for (const auto& idx : ds.indices)
+            add(idx);
     };
     for (const auto& raw : parts) {
         if (raw.starts_with("-") && saw_wildcard) {
@@ -321,27 +366,35 @@ std::expected<std::vector<std::string>, EsError> Engine::resolve(const std::stri
                 const auto it = m_indices.find(name);
                 if (!excluded && it != m_indices.end() && !it->second.data_stream.empty())
                     excluded = simple_match(pattern, it->second.data_stream);
-                if (!excluded) kept.push_back(name);
-                else seen.erase(name);
+                if (!excluded)
+                    kept.push_back(name);
+                else
+                    seen.erase(name);
             }
             out = std::move(kept);
             continue;
         }
         if (raw.find('*') != std::string::npos) {
             saw_wildcard = true;
-            if (!options.open) continue;
+            if (!options.open)
+                continue;
             for (const auto& [name, index] : m_indices) {
-                if (!simple_match(raw, name)) continue;
-                if (index.hidden() && !options.hidden && !(raw.starts_with(".") && name.starts_with("."))) continue;
+                if (!simple_match(raw, name))
+                    continue;
+                if (index.hidden() && !options.hidden &&
+                    !(raw.starts_with(".") && name.starts_with(".")))
+                    continue;
                 add(name);
             }
             if (include_data_streams) {
                 for (const auto& [name, ds] : m_data_streams)
-                    if (simple_match(raw, name) && (!ds.hidden || options.hidden)) add_data_stream(ds);
+                    if (simple_match(raw, name) && (!ds.hidden || options.hidden))
+                        add_data_stream(ds);
             }
             for (const auto& [name, index] : m_indices)
                 for (const auto& [alias, def] : index.aliases.items())
-                    if (simple_match(raw, alias) && (!index.hidden() || options.hidden)) add(name);
+                    if (simple_match(raw, alias) && (!index.hidden() || options.hidden))
+                        add(name);
             continue;
         }
         if (m_indices.contains(raw)) {
@@ -360,16 +413,20 @@ std::expected<std::vector<std::string>, EsError> Engine::resolve(const std::stri
                 add(name);
                 alias_found = true;
             }
-        if (alias_found) continue;
-        if (!options.ignore_unavailable) return std::unexpected(index_not_found(raw));
+        if (alias_found)
+            continue;
+        if (!options.ignore_unavailable)
+            return std::unexpected(index_not_found(raw));
     }
-    if (out.empty() && !options.allow_no_indices) return std::unexpected(index_not_found(expression));
+    if (out.empty() && !options.allow_no_indices)
+        return std::unexpected(index_not_found(expression));
     return out;
 }
 
 std::int64_t Engine::total_store_bytes() const {
     std::int64_t total = 0;
-    for (const auto& [name, index] : m_indices) total += index.store_bytes;
+    for (const auto& [name, index] : m_indices)
+        total += index.store_bytes;
     return total;
 }
 
@@ -377,24 +434,31 @@ std::int64_t Engine::min_pit_seq(const std::string& index) const {
     std::int64_t min = k_live;
     for (const auto& [id, pit] : m_pits)
         for (const auto& [name, seq] : pit.indices)
-            if (name == index) min = std::min(min, seq);
+            if (name == index)
+                min = std::min(min, seq);
     return min;
 }
 
 void Engine::refresh_index(IndexData& index) {
     index.refreshed_seq = index.next_seq - 1;
     index.last_refresh_ms = now_ms();
-    if (index.dead_records > 1024 && index.dead_records * 4 > static_cast<std::int64_t>(index.records.size()))
+    if (index.dead_records > 1024 &&
+        index.dead_records * 4 > static_cast<std::int64_t>(index.records.size()))
         compact(index);
 }
 
 void Engine::maybe_scheduled_refresh(IndexData& index) {
-    // ES refreshes every index.refresh_interval (1s default; -1 disables). es-sim evaluates the schedule
-    // lazily when the searchable view is read, which is indistinguishable from a timer for a client.
-    if (index.refreshed_seq == index.next_seq - 1) return;
-    const auto interval = parse_time_value(index.setting("index.refresh_interval", "1s"), "index.refresh_interval");
-    if (!interval || *interval < 0) return;
-    if (now_ms() - index.last_refresh_ms >= *interval) refresh_index(index);
+    // ES refreshes every index.refresh_interval (1s default; -1 disables). es-sim evaluates the
+    // schedule lazily when the searchable view is read, which is indistinguishable from a timer for
+    // a client.
+    if (index.refreshed_seq == index.next_seq - 1)
+        return;
+    const auto interval =
+        parse_time_value(index.setting("index.refresh_interval", "1s"), "index.refresh_interval");
+    if (!interval || *interval < 0)
+        return;
+    if (now_ms() - index.last_refresh_ms >= *interval)
+        refresh_index(index);
 }
 
 void Engine::compact(IndexData& index) {
@@ -404,13 +468,16 @@ void Engine::compact(IndexData& index) {
     std::vector<DocRecord> kept;
     kept.reserve(index.records.size());
     for (auto& r : index.records)
-        if (r.end_seq == k_live || r.end_seq > horizon) kept.push_back(std::move(r));
+        if (r.end_seq == k_live || r.end_seq > horizon)
+            kept.push_back(std::move(r));
     index.records = std::move(kept);
     index.live.clear();
     index.dead_records = 0;
     for (std::size_t i = 0; i < index.records.size(); ++i) {
-        if (index.records[i].end_seq == k_live) index.live[index.records[i].id] = i;
-        else ++index.dead_records;
+        if (index.records[i].end_seq == k_live)
+            index.live[index.records[i].id] = i;
+        else
+            ++index.dead_records;
     }
 }
 
@@ -422,8 +489,10 @@ void Engine::remove_index(const std::string& name) {
     m_indices.erase(name);
 }
 
-std::string Engine::backing_index_name(const std::string& data_stream, std::int64_t generation) const {
-    // ES DataStream.getDefaultBackingIndexName: .ds-<data-stream>-<yyyy.MM.dd>-<generation, 6 digits>.
+std::string Engine::backing_index_name(const std::string& data_stream,
+                                       std::int64_t generation) const {
+    // ES DataStream.getDefaultBackingIndexName: .ds-<data-stream>-<yyyy.MM.dd>-<generation, 6
+    // digits>.
     const auto t = std::chrono::system_clock::now();
     const auto days = std::chrono::floor<std::chrono::days>(t);
     const std::chrono::year_month_day ymd{days};
@@ -453,25 +522,30 @@ Reply Engine::sim_state(const RestRequest&) {
     json state = json::object();
     json indices = json::object();
     for (auto& [name, index] : m_indices) {
-        indices[name] = {{"docs", static_cast<std::int64_t>(index.live.size())},
-                         {"searchable_docs", index.count_at(index.refreshed_seq)},
-                         {"store_bytes", index.store_bytes},
-                         {"hidden", index.hidden()},
-                         {"data_stream", index.data_stream.empty() ? json(nullptr) : json(index.data_stream)}};
+        indices[name] = {
+            {"docs", static_cast<std::int64_t>(index.live.size())},
+            {"searchable_docs", index.count_at(index.refreshed_seq)},
+            {"store_bytes", index.store_bytes},
+            {"hidden", index.hidden()},
+            {"data_stream", index.data_stream.empty() ? json(nullptr) : json(index.data_stream)}};
     }
     state["indices"] = indices;
     json streams = json::object();
     for (const auto& [name, ds] : m_data_streams)
-        streams[name] = {{"indices", ds.indices}, {"generation", ds.generation}, {"template", ds.template_name}};
+        streams[name] = {
+            {"indices", ds.indices}, {"generation", ds.generation}, {"template", ds.template_name}};
     state["data_streams"] = streams;
     json templates = json::array();
-    for (const auto& [name, t] : m_index_templates) templates.push_back(name);
+    for (const auto& [name, t] : m_index_templates)
+        templates.push_back(name);
     state["index_templates"] = templates;
     json components = json::array();
-    for (const auto& [name, t] : m_component_templates) components.push_back(name);
+    for (const auto& [name, t] : m_component_templates)
+        components.push_back(name);
     state["component_templates"] = components;
     json pipelines = json::array();
-    for (const auto& [name, p] : m_pipelines) pipelines.push_back(name);
+    for (const auto& [name, p] : m_pipelines)
+        pipelines.push_back(name);
     state["pipelines"] = pipelines;
     state["points_in_time"] = m_pits.size();
     return json_reply(state);

@@ -1,8 +1,9 @@
 #pragma once
 // es-sim's cluster: the in-memory state (indices and their documents, templates, data streams,
-// pipelines, points in time) and every Elasticsearch endpoint working on it. One mutex guards the whole
-// state; endpoints hold it for their duration, which keeps bulk fast (no per-document locking) and the
-// semantics simple (every request is atomic, as a single-node cluster-state update would be).
+// pipelines, points in time) and every Elasticsearch endpoint working on it. One mutex guards the
+// whole state; endpoints hold it for their duration, which keeps bulk fast (no per-document
+// locking) and the semantics simple (every request is atomic, as a single-node cluster-state update
+// would be).
 
 #include "doc_view.hpp"
 #include "es_error.hpp"
@@ -45,32 +46,35 @@ inline constexpr std::int64_t k_live = std::numeric_limits<std::int64_t>::max();
 // of any sequence number.
 struct DocRecord {
     std::string id;
-    std::string source;                 // the original _source bytes
+    std::string source; // the original _source bytes
     std::int64_t version = 1;
-    std::int64_t seq_no = 0;            // sequence number of the write that created this record
-    std::int64_t end_seq = k_live;      // sequence number of the write that superseded it
+    std::int64_t seq_no = 0;       // sequence number of the write that created this record
+    std::int64_t end_seq = k_live; // sequence number of the write that superseded it
     std::optional<std::int64_t> timestamp_millis; // cached @timestamp, for data stream stats
 };
 
 struct IndexData {
     std::string name;
     std::string uuid;
-    nlohmann::json settings = nlohmann::json::object(); // flat "index.*" keys, string values, as ES keeps them
+    nlohmann::json settings =
+        nlohmann::json::object(); // flat "index.*" keys, string values, as ES keeps them
     std::optional<Mapping> mapping;
     nlohmann::json aliases = nlohmann::json::object();
     std::int64_t creation_date = 0;
-    std::string data_stream;            // the owning data stream, if a backing index
+    std::string data_stream; // the owning data stream, if a backing index
 
     std::vector<DocRecord> records;
-    std::unordered_map<std::string, std::size_t> live; // id -> index into records of the current version
+    std::unordered_map<std::string, std::size_t>
+        live; // id -> index into records of the current version
     std::int64_t next_seq = 0;
-    std::int64_t refreshed_seq = -1;    // the searchable point: records live at this seq are visible
+    std::int64_t refreshed_seq = -1; // the searchable point: records live at this seq are visible
     std::int64_t last_refresh_ms = 0;
-    std::int64_t store_bytes = 0;       // bytes of live sources (es-sim's store size)
+    std::int64_t store_bytes = 0; // bytes of live sources (es-sim's store size)
     std::int64_t dead_records = 0;
 
     [[nodiscard]] bool hidden() const;
-    [[nodiscard]] std::string setting(const std::string& key, const std::string& fallback = {}) const;
+    [[nodiscard]] std::string setting(const std::string& key,
+                                      const std::string& fallback = {}) const;
     [[nodiscard]] bool visible_at(const DocRecord& r, std::int64_t seq) const {
         return r.seq_no <= seq && r.end_seq > seq;
     }
@@ -79,15 +83,16 @@ struct IndexData {
 
 struct DataStream {
     std::string name;
-    std::vector<std::string> indices;   // oldest first; the last one is the write index
+    std::vector<std::string> indices; // oldest first; the last one is the write index
     std::int64_t generation = 1;
     std::string template_name;
-    nlohmann::json meta;                // _meta from the template, or null
+    nlohmann::json meta; // _meta from the template, or null
     bool hidden = false;
 };
 
 struct PointInTime {
-    std::vector<std::pair<std::string, std::int64_t>> indices; // concrete index and its seq snapshot
+    std::vector<std::pair<std::string, std::int64_t>>
+        indices; // concrete index and its seq snapshot
     std::int64_t expires_ms = 0;
     std::unique_ptr<search::SearchCache> cache;
 };
@@ -187,35 +192,40 @@ public:
     // ---- shared helpers, used across the engine_*.cpp files ----
     struct WriteOp {
         enum class Kind { index, create, update, del } kind = Kind::index;
-        std::string index;                  // target as given (index, alias or data stream)
+        std::string index; // target as given (index, alias or data stream)
         std::optional<std::string> id;
-        std::string source;                 // raw _source bytes (index/create), or the update body
+        std::string source; // raw _source bytes (index/create), or the update body
         std::optional<std::string> pipeline;
         bool require_data_stream = false;
         bool require_alias = false;
     };
     struct WriteResult {
-        std::string index;                  // concrete index written
+        std::string index; // concrete index written
         std::string id;
         std::int64_t version = 0;
         std::int64_t seq_no = 0;
-        std::string result;                 // created, updated, deleted, not_found, noop
+        std::string result; // created, updated, deleted, not_found, noop
         int status = 200;
     };
 
     [[nodiscard]] std::int64_t now_ms() const;
     [[nodiscard]] std::string new_uuid();
     [[nodiscard]] std::expected<std::vector<std::string>, EsError>
-    resolve(const std::string& expression, const IndicesOptions& options, bool include_data_streams = true) const;
-    [[nodiscard]] IndicesOptions indices_options(const RestRequest& request, IndicesOptions defaults) const;
-    [[nodiscard]] const nlohmann::json* find_index_template(const std::string& index_name, std::string* name_out) const;
-    [[nodiscard]] std::expected<nlohmann::json, EsError> resolve_template(const std::string& template_name,
-                                                                          const nlohmann::json& index_template) const;
-    [[nodiscard]] std::expected<std::string, EsError> create_index(const std::string& name, const nlohmann::json& body,
-                                                                   const std::string& template_source,
-                                                                   const std::string& data_stream);
-    [[nodiscard]] std::expected<DataStream*, EsError> create_data_stream_named(const std::string& name);
-    [[nodiscard]] std::expected<WriteResult, EsError> write(const WriteOp& op, bool auto_create = true);
+    resolve(const std::string& expression, const IndicesOptions& options,
+            bool include_data_streams = true) const;
+    [[nodiscard]] IndicesOptions indices_options(const RestRequest& request,
+                                                 IndicesOptions defaults) const;
+    [[nodiscard]] const nlohmann::json* find_index_template(const std::string& index_name,
+                                                            std::string* name_out) const;
+    [[nodiscard]] std::expected<nlohmann::json, EsError>
+    resolve_template(const std::string& template_name, const nlohmann::json& index_template) const;
+    [[nodiscard]] std::expected<std::string, EsError>
+    create_index(const std::string& name, const nlohmann::json& body,
+                 const std::string& template_source, const std::string& data_stream);
+    [[nodiscard]] std::expected<DataStream*, EsError>
+    create_data_stream_named(const std::string& name);
+    [[nodiscard]] std::expected<WriteResult, EsError> write(const WriteOp& op,
+                                                            bool auto_create = true);
     void refresh_index(IndexData& index);
     void maybe_scheduled_refresh(IndexData& index);
     [[nodiscard]] std::int64_t total_store_bytes() const;
@@ -223,7 +233,8 @@ public:
     void compact(IndexData& index);
     void remove_index(const std::string& name);
     [[nodiscard]] static EsError index_not_found(const std::string& name);
-    [[nodiscard]] std::string backing_index_name(const std::string& data_stream, std::int64_t generation) const;
+    [[nodiscard]] std::string backing_index_name(const std::string& data_stream,
+                                                 std::int64_t generation) const;
     [[nodiscard]] const nlohmann::json* pipeline(std::string_view id) const;
 
     EngineOptions m_options;
@@ -240,18 +251,20 @@ public:
     std::int64_t m_auto_id = 0;
 };
 
-// Lenient-free boolean parsing as ES's Booleans.parseBoolean: only "true"/"false" ("" means true for
-// flags given without a value). Anything else is an illegal_argument_exception.
-[[nodiscard]] std::expected<bool, EsError> parse_bool_param(const RestRequest& request, const std::string& key,
-                                                            bool fallback);
+// Lenient-free boolean parsing as ES's Booleans.parseBoolean: only "true"/"false" ("" means true
+// for flags given without a value). Anything else is an illegal_argument_exception.
+[[nodiscard]] std::expected<bool, EsError> parse_bool_param(const RestRequest& request,
+                                                            const std::string& key, bool fallback);
 // ES time values ("1s", "500ms", "-1"), in milliseconds.
-[[nodiscard]] std::expected<std::int64_t, EsError> parse_time_value(const std::string& value,
-                                                                    const std::string& setting_name);
+[[nodiscard]] std::expected<std::int64_t, EsError>
+parse_time_value(const std::string& value, const std::string& setting_name);
 // Simple ES wildcard match ('*' only), as Regex.simpleMatch.
 [[nodiscard]] bool simple_match(std::string_view pattern, std::string_view value);
 // Parses a request body that must be a JSON object; empty bodies give an empty object.
-[[nodiscard]] std::expected<nlohmann::json, EsError> parse_body(const RestRequest& request, bool required = false);
-// Flattens {"index": {"number_of_replicas": 1}} to {"index.number_of_replicas": "1"} (ES Settings form).
+[[nodiscard]] std::expected<nlohmann::json, EsError> parse_body(const RestRequest& request,
+                                                                bool required = false);
+// Flattens {"index": {"number_of_replicas": 1}} to {"index.number_of_replicas": "1"} (ES Settings
+// form).
 [[nodiscard]] nlohmann::json flatten_settings(const nlohmann::json& settings);
 // The nested form GET _settings renders by default.
 [[nodiscard]] nlohmann::json nest_settings(const nlohmann::json& flat);

@@ -13,8 +13,8 @@ using nlohmann::json;
 
 namespace {
 
-// ES ByteSizeValue.toString(): the largest unit the value reaches, then Strings.format1Decimals, which
-// keeps the first decimal digit (truncated, not rounded) and drops it when it is 0.
+// ES ByteSizeValue.toString(): the largest unit the value reaches, then Strings.format1Decimals,
+// which keeps the first decimal digit (truncated, not rounded) and drops it when it is 0.
 std::string human_bytes(std::int64_t bytes) {
     static constexpr const char* k_units[] = {"b", "kb", "mb", "gb", "tb", "pb"};
     double value = static_cast<double>(bytes);
@@ -26,29 +26,37 @@ std::string human_bytes(std::int64_t bytes) {
     const auto whole = static_cast<long long>(value);
     const auto tenth = static_cast<long long>((value - static_cast<double>(whole)) * 10.0);
     char buf[64];
-    if (unit == 0 || tenth == 0) std::snprintf(buf, sizeof buf, "%lld%s", whole, k_units[unit]);
-    else std::snprintf(buf, sizeof buf, "%lld.%lld%s", whole, tenth, k_units[unit]);
+    if (unit == 0 || tenth == 0)
+        std::snprintf(buf, sizeof buf, "%lld%s", whole, k_units[unit]);
+    else
+        std::snprintf(buf, sizeof buf, "%lld.%lld%s", whole, tenth, k_units[unit]);
     return buf;
 }
 
 std::string bytes_cell(std::int64_t bytes, const std::string& unit) {
-    if (unit.empty()) return human_bytes(bytes);
+    if (unit.empty())
+        return human_bytes(bytes);
     std::int64_t div = 1;
-    if (unit == "kb" || unit == "k") div = 1024;
-    else if (unit == "mb" || unit == "m") div = 1024LL * 1024;
-    else if (unit == "gb" || unit == "g") div = 1024LL * 1024 * 1024;
-    else if (unit == "tb" || unit == "t") div = 1024LL * 1024 * 1024 * 1024;
+    if (unit == "kb" || unit == "k")
+        div = 1024;
+    else if (unit == "mb" || unit == "m")
+        div = 1024LL * 1024;
+    else if (unit == "gb" || unit == "g")
+        div = 1024LL * 1024 * 1024;
+    else if (unit == "tb" || unit == "t")
+        div = 1024LL * 1024 * 1024 * 1024;
     return std::to_string(bytes / div);
 }
 
 struct CatTable {
-    std::vector<std::string> columns;        // every column, default ones first
+    std::vector<std::string> columns; // every column, default ones first
     std::set<std::string> defaults;
     std::vector<std::map<std::string, std::string>> rows;
 };
 
-// Renders a _cat table as ES's RestTable: h= picks columns (wildcards allowed), s= sorts (col[:desc]),
-// format=json gives an array of objects with string values, otherwise aligned text (v= adds headers).
+// Renders a _cat table as ES's RestTable: h= picks columns (wildcards allowed), s= sorts
+// (col[:desc]), format=json gives an array of objects with string values, otherwise aligned text
+// (v= adds headers).
 Reply render_cat(const RestRequest& request, const CatTable& table) {
     std::vector<std::string> columns;
     if (request.has("h")) {
@@ -56,16 +64,19 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
         std::size_t start = 0;
         while (start <= h.size()) {
             auto comma = h.find(',', start);
-            if (comma == std::string::npos) comma = h.size();
+            if (comma == std::string::npos)
+                comma = h.size();
             const auto want = h.substr(start, comma - start);
             start = comma + 1;
             for (const auto& c : table.columns)
-                if (simple_match(want, c) && std::find(columns.begin(), columns.end(), c) == columns.end())
+                if (simple_match(want, c) &&
+                    std::find(columns.begin(), columns.end(), c) == columns.end())
                     columns.push_back(c);
         }
     } else {
         for (const auto& c : table.columns)
-            if (table.defaults.contains(c)) columns.push_back(c);
+            if (table.defaults.contains(c))
+                columns.push_back(c);
     }
     auto rows = table.rows;
     if (request.has("s")) {
@@ -74,7 +85,8 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
         std::size_t start = 0;
         while (start <= s.size()) {
             auto comma = s.find(',', start);
-            if (comma == std::string::npos) comma = s.size();
+            if (comma == std::string::npos)
+                comma = s.size();
             auto key = s.substr(start, comma - start);
             start = comma + 1;
             bool desc = false;
@@ -92,7 +104,8 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
             for (const auto& [key, desc] : keys) {
                 const auto& x = a.at(key);
                 const auto& y = b.at(key);
-                if (x == y) continue;
+                if (x == y)
+                    continue;
                 // Numeric cells compare as numbers, like ES's typed cells.
                 char* ex = nullptr;
                 char* ey = nullptr;
@@ -109,7 +122,8 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
         json out = json::array();
         for (const auto& row : rows) {
             json obj = json::object();
-            for (const auto& c : columns) obj[c] = row.at(c);
+            for (const auto& c : columns)
+                obj[c] = row.at(c);
             out.push_back(obj);
         }
         return json_reply(out);
@@ -117,21 +131,26 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
     std::vector<std::size_t> width(columns.size(), 0);
     const bool headers = request.has("v") && request.param("v") != "false";
     for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (headers) width[i] = columns[i].size();
-        for (const auto& row : rows) width[i] = std::max(width[i], row.at(columns[i]).size());
+        if (headers)
+            width[i] = columns[i].size();
+        for (const auto& row : rows)
+            width[i] = std::max(width[i], row.at(columns[i]).size());
     }
     std::string text;
     auto line = [&](auto cell) {
         std::string l;
         for (std::size_t i = 0; i < columns.size(); ++i) {
             std::string v = cell(i);
-            if (i + 1 < columns.size()) v.resize(width[i], ' ');
+            if (i + 1 < columns.size())
+                v.resize(width[i], ' ');
             l += v + (i + 1 < columns.size() ? " " : "");
         }
         text += l + "\n";
     };
-    if (headers) line([&](std::size_t i) { return columns[i]; });
-    for (const auto& row : rows) line([&](std::size_t i) { return row.at(columns[i]); });
+    if (headers)
+        line([&](std::size_t i) { return columns[i]; });
+    for (const auto& row : rows)
+        line([&](std::size_t i) { return row.at(columns[i]); });
     RestResponse r;
     r.body = text;
     r.content_type = "text/plain; charset=UTF-8";
@@ -140,7 +159,8 @@ Reply render_cat(const RestRequest& request, const CatTable& table) {
 
 std::int64_t shard_setting(const IndexData& index, const char* key, std::int64_t fallback) {
     const auto v = index.setting(key);
-    if (v.empty()) return fallback;
+    if (v.empty())
+        return fallback;
     try {
         return std::stoll(v);
     } catch (const std::exception&) {
@@ -152,15 +172,16 @@ std::int64_t shard_setting(const IndexData& index, const char* key, std::int64_t
 
 Reply Engine::info(const RestRequest&) {
     const auto& v = m_options.version;
-    json version = {{"number", v.number()},
-                    {"build_flavor", "default"},
-                    {"build_type", "tar"},
-                    {"build_hash", "0000000000000000000000000000000000000000"},
-                    {"build_date", "2025-07-01T00:00:00.000000000Z"},
-                    {"build_snapshot", false},
-                    {"lucene_version", v.major >= 8 ? "9.12.2" : "8.11.3"},
-                    {"minimum_wire_compatibility_version", v.major >= 8 ? "7.17.0" : "6.8.0"},
-                    {"minimum_index_compatibility_version", v.major >= 8 ? "7.0.0" : "6.0.0-beta1"}};
+    json version = {
+        {"number", v.number()},
+        {"build_flavor", "default"},
+        {"build_type", "tar"},
+        {"build_hash", "0000000000000000000000000000000000000000"},
+        {"build_date", "2025-07-01T00:00:00.000000000Z"},
+        {"build_snapshot", false},
+        {"lucene_version", v.major >= 8 ? "9.12.2" : "8.11.3"},
+        {"minimum_wire_compatibility_version", v.major >= 8 ? "7.17.0" : "6.8.0"},
+        {"minimum_index_compatibility_version", v.major >= 8 ? "7.0.0" : "6.0.0-beta1"}};
     // Shape: es-spec RootNodeInfoResponseExample1 (es-apis.md §1.1).
     return json_reply({{"name", m_options.node_name},
                        {"cluster_name", m_options.cluster_name},
@@ -179,11 +200,15 @@ Reply Engine::cluster_health(const RestRequest& request) {
     std::vector<std::string> targets;
     bool missing = false;
     if (!request.part("index").empty()) {
-        auto resolved = resolve(request.part("index"), IndicesOptions{true, true, true, false, true});
-        if (!resolved) missing = true;
-        else targets = *resolved;
+        auto resolved =
+            resolve(request.part("index"), IndicesOptions{true, true, true, false, true});
+        if (!resolved)
+            missing = true;
+        else
+            targets = *resolved;
     } else {
-        for (const auto& [name, index] : m_indices) targets.push_back(name);
+        for (const auto& [name, index] : m_indices)
+            targets.push_back(name);
     }
     std::int64_t primaries = 0;
     std::int64_t unassigned = 0;
@@ -195,7 +220,8 @@ Reply Engine::cluster_health(const RestRequest& request) {
         unassigned += shards * shard_setting(index, "index.number_of_replicas", 1);
     }
     std::string status = unassigned > 0 ? "yellow" : "green";
-    if (missing) status = "red";
+    if (missing)
+        status = "red";
     const double total = static_cast<double>(primaries + unassigned);
     json body = {{"cluster_name", m_options.cluster_name},
                  {"status", status},
@@ -211,15 +237,16 @@ Reply Engine::cluster_health(const RestRequest& request) {
                  {"number_of_pending_tasks", 0},
                  {"number_of_in_flight_fetch", 0},
                  {"task_max_waiting_in_queue_millis", 0},
-                 {"active_shards_percent_as_number", total == 0 ? 100.0 : 100.0 * static_cast<double>(primaries) / total}};
+                 {"active_shards_percent_as_number",
+                  total == 0 ? 100.0 : 100.0 * static_cast<double>(primaries) / total}};
     const auto rank = [](const std::string& s) { return s == "green" ? 0 : s == "yellow" ? 1 : 2; };
     const auto wanted = request.param("wait_for_status");
     if (!wanted.empty() && wanted != "green" && wanted != "yellow" && wanted != "red")
         return std::unexpected(EsError(400, "illegal_argument_exception",
                                        "unknown cluster health status [" + wanted + "]"));
-    // ES waits up to ?timeout (30s) for the wanted status (or for a missing index to appear) and then
-    // answers 408 with timed_out: true. Engine::handle re-runs this while waiting; the flag below
-    // tells it whether the condition holds.
+    // ES waits up to ?timeout (30s) for the wanted status (or for a missing index to appear) and
+    // then answers 408 with timed_out: true. Engine::handle re-runs this while waiting; the flag
+    // below tells it whether the condition holds.
     const bool satisfied = !missing && (wanted.empty() || rank(status) <= rank(wanted));
     if (!satisfied) {
         body["timed_out"] = true;
@@ -231,15 +258,18 @@ Reply Engine::cluster_health(const RestRequest& request) {
 Reply Engine::cat_indices(const RestRequest& request) {
     auto options = indices_options(request, IndicesOptions{true, true, false, false, true});
     auto names = resolve(request.part("index").empty() ? "*" : request.part("index"), options);
-    if (!names) return std::unexpected(names.error());
+    if (!names)
+        return std::unexpected(names.error());
     const std::string unit = request.param("bytes");
     CatTable table;
-    table.columns = {"health", "status", "index", "uuid", "pri", "rep", "docs.count", "docs.deleted", "store.size",
-                     "pri.store.size"};
-    if (m_options.version.major >= 8) table.columns.push_back("dataset.size");
+    table.columns = {"health", "status",     "index",        "uuid",       "pri",
+                     "rep",    "docs.count", "docs.deleted", "store.size", "pri.store.size"};
+    if (m_options.version.major >= 8)
+        table.columns.push_back("dataset.size");
     table.columns.insert(table.columns.end(), {"creation.date", "creation.date.string"});
-    table.defaults = {"health", "status", "index", "uuid", "pri", "rep", "docs.count", "docs.deleted",
-                      "store.size", "pri.store.size", "dataset.size"};
+    table.defaults = {"health",      "status",     "index",        "uuid",       "pri",
+                      "rep",         "docs.count", "docs.deleted", "store.size", "pri.store.size",
+                      "dataset.size"};
     for (const auto& name : *names) {
         auto& index = m_indices.at(name);
         maybe_scheduled_refresh(index);
@@ -268,15 +298,28 @@ Reply Engine::cat_allocation(const RestRequest& request) {
     const std::int64_t used = total_store_bytes();
     const std::int64_t total = m_options.disk_total_bytes;
     std::int64_t shards = 0;
-    for (const auto& [name, index] : m_indices) shards += shard_setting(index, "index.number_of_shards", 1);
+    for (const auto& [name, index] : m_indices)
+        shards += shard_setting(index, "index.number_of_shards", 1);
     CatTable table;
-    // Columns: es-spec CatAllocationResponseExample1 (8.x); 7.17 has neither the forecasts nor node.role.
+    // Columns: es-spec CatAllocationResponseExample1 (8.x); 7.17 has neither the forecasts nor
+    // node.role.
     if (m_options.version.major >= 8)
-        table.columns = {"shards", "shards.undesired", "write_load.forecast", "disk.indices.forecast", "disk.indices",
-                         "disk.used", "disk.avail", "disk.total", "disk.percent", "host", "ip", "node", "node.role"};
+        table.columns = {"shards",
+                         "shards.undesired",
+                         "write_load.forecast",
+                         "disk.indices.forecast",
+                         "disk.indices",
+                         "disk.used",
+                         "disk.avail",
+                         "disk.total",
+                         "disk.percent",
+                         "host",
+                         "ip",
+                         "node",
+                         "node.role"};
     else
-        table.columns = {"shards", "disk.indices", "disk.used", "disk.avail", "disk.total", "disk.percent", "host",
-                         "ip", "node"};
+        table.columns = {"shards",       "disk.indices", "disk.used", "disk.avail", "disk.total",
+                         "disk.percent", "host",         "ip",        "node"};
     table.defaults = {table.columns.begin(), table.columns.end()};
     std::map<std::string, std::string> row;
     row["shards"] = std::to_string(shards);
@@ -302,14 +345,14 @@ Reply Engine::nodes_stats(const RestRequest&) {
     const std::int64_t free = std::max<std::int64_t>(0, total - used);
     // NodesStatsResponse: nodes.<id>.fs.total.{total_in_bytes, free_in_bytes, available_in_bytes}.
     json fs = {{"timestamp", now_ms()},
-               {"total", {{"total_in_bytes", total}, {"free_in_bytes", free}, {"available_in_bytes", free}}},
-               {"data",
-                json::array({{{"path", "/var/lib/elasticsearch"},
-                              {"mount", "/"},
-                              {"type", "ext4"},
-                              {"total_in_bytes", total},
-                              {"free_in_bytes", free},
-                              {"available_in_bytes", free}}})}};
+               {"total",
+                {{"total_in_bytes", total}, {"free_in_bytes", free}, {"available_in_bytes", free}}},
+               {"data", json::array({{{"path", "/var/lib/elasticsearch"},
+                                      {"mount", "/"},
+                                      {"type", "ext4"},
+                                      {"total_in_bytes", total},
+                                      {"free_in_bytes", free},
+                                      {"available_in_bytes", free}}})}};
     json node = {{"timestamp", now_ms()},
                  {"name", m_options.node_name},
                  {"transport_address", "127.0.0.1:9300"},
@@ -324,15 +367,19 @@ Reply Engine::nodes_stats(const RestRequest&) {
 
 namespace {
 EsError security_disabled() {
-    // ES with xpack.security.enabled=false on a basic license (LicenseUtils / SecurityFeatureSet message).
-    return EsError(500, "exception",
-                   "Security must be explicitly enabled when using a [basic] license. Enable security by setting "
-                   "[xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.");
+    // ES with xpack.security.enabled=false on a basic license (LicenseUtils / SecurityFeatureSet
+    // message).
+    return EsError(
+        500, "exception",
+        "Security must be explicitly enabled when using a [basic] license. Enable security by "
+        "setting "
+        "[xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.");
 }
 } // namespace
 
 Reply Engine::security_authenticate(const RestRequest& request) {
-    if (!m_options.security_enabled) return std::unexpected(security_disabled());
+    if (!m_options.security_enabled)
+        return std::unexpected(security_disabled());
     const auto& p = request.principal;
     json realm = p.api_key ? json{{"name", "_es_api_key"}, {"type", "_es_api_key"}}
                            : json{{"name", "default_file"}, {"type", "file"}};
@@ -345,14 +392,17 @@ Reply Engine::security_authenticate(const RestRequest& request) {
                  {"authentication_realm", realm},
                  {"lookup_realm", realm},
                  {"authentication_type", p.api_key ? "api_key" : "realm"}};
-    if (p.api_key) body["api_key"] = {{"id", p.name}, {"name", p.name}};
+    if (p.api_key)
+        body["api_key"] = {{"id", p.name}, {"name", p.name}};
     return json_reply(body);
 }
 
 Reply Engine::security_has_privileges(const RestRequest& request) {
-    if (!m_options.security_enabled) return std::unexpected(security_disabled());
+    if (!m_options.security_enabled)
+        return std::unexpected(security_disabled());
     auto body = parse_body(request);
-    if (!body) return std::unexpected(body.error());
+    if (!body)
+        return std::unexpected(body.error());
     const auto& role = request.principal.role;
     bool all = true;
     json cluster = json::object();
@@ -365,7 +415,8 @@ Reply Engine::security_has_privileges(const RestRequest& request) {
     for (const auto& entry : body->value("index", json::array())) {
         for (const auto& name : entry.value("names", json::array())) {
             json& privileges = index[name.get<std::string>()];
-            if (!privileges.is_object()) privileges = json::object();
+            if (!privileges.is_object())
+                privileges = json::object();
             for (const auto& priv : entry.value("privileges", json::array())) {
                 const bool ok = Security::has_index_privilege(role, priv.get<std::string>());
                 privileges[priv.get<std::string>()] = ok;
@@ -376,10 +427,12 @@ Reply Engine::security_has_privileges(const RestRequest& request) {
     json application = json::object();
     for (const auto& entry : body->value("application", json::array())) {
         json& app = application[entry.value("application", "")];
-        if (!app.is_object()) app = json::object();
+        if (!app.is_object())
+            app = json::object();
         for (const auto& resource : entry.value("resources", json::array())) {
             json& res = app[resource.get<std::string>()];
-            if (!res.is_object()) res = json::object();
+            if (!res.is_object())
+                res = json::object();
             for (const auto& priv : entry.value("privileges", json::array())) {
                 const bool ok = role == "superuser";
                 res[priv.get<std::string>()] = ok;

@@ -16,7 +16,8 @@ namespace {
 // check that runs after the whole document was parsed fails (DocumentParser location, inferred).
 std::string end_location(std::string_view text) {
     std::size_t last = text.find_last_not_of(" \t\r\n");
-    if (last == std::string_view::npos) last = 0;
+    if (last == std::string_view::npos)
+        last = 0;
     int line = 1;
     std::size_t line_start = 0;
     for (std::size_t i = 0; i < last; ++i)
@@ -28,36 +29,47 @@ std::string end_location(std::string_view text) {
 }
 
 EsError version_conflict(const IndexData& index, const std::string& id, std::int64_t version) {
-    // ES 10_basic.yml (reindex): "[<id>]: version conflict, document already exists (current version [N])".
+    // ES 10_basic.yml (reindex): "[<id>]: version conflict, document already exists (current
+    // version [N])".
     EsError e(409, "version_conflict_engine_exception",
-              "[" + id + "]: version conflict, document already exists (current version [" + std::to_string(version) + "])");
+              "[" + id + "]: version conflict, document already exists (current version [" +
+                  std::to_string(version) + "])");
     e.with("index_uuid", index.uuid).with("shard", "0").with("index", index.name);
     return e;
 }
 
 EsError write_block(const IndexData& index, const SimVersion& version) {
     if (index.setting("index.blocks.read_only") == "true")
-        return EsError(403, "cluster_block_exception", "index [" + index.name + "] blocked by: [FORBIDDEN/5/index read-only (api)];");
+        return EsError(403, "cluster_block_exception",
+                       "index [" + index.name +
+                           "] blocked by: [FORBIDDEN/5/index read-only (api)];");
     if (index.setting("index.blocks.read_only_allow_delete") == "true") {
         if (version.major >= 8)
-            return EsError(429, "cluster_block_exception",
-                           "index [" + index.name + "] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage "
-                           "watermark, index has read-only-allow-delete block];");
+            return EsError(
+                429, "cluster_block_exception",
+                "index [" + index.name +
+                    "] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage "
+                    "watermark, index has read-only-allow-delete block];");
         return EsError(403, "cluster_block_exception",
-                       "index [" + index.name + "] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)];");
+                       "index [" + index.name +
+                           "] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)];");
     }
-    return EsError(403, "cluster_block_exception", "index [" + index.name + "] blocked by: [FORBIDDEN/8/index write (api)];");
+    return EsError(403, "cluster_block_exception",
+                   "index [" + index.name + "] blocked by: [FORBIDDEN/8/index write (api)];");
 }
 
 bool write_blocked(const IndexData& index) {
-    return index.setting("index.blocks.write") == "true" || index.setting("index.blocks.read_only") == "true" ||
+    return index.setting("index.blocks.write") == "true" ||
+           index.setting("index.blocks.read_only") == "true" ||
            index.setting("index.blocks.read_only_allow_delete") == "true";
 }
 
 void deep_merge(json& target, const json& patch) {
     for (const auto& [k, v] : patch.items()) {
-        if (v.is_object() && target.contains(k) && target[k].is_object()) deep_merge(target[k], v);
-        else target[k] = v;
+        if (v.is_object() && target.contains(k) && target[k].is_object())
+            deep_merge(target[k], v);
+        else
+            target[k] = v;
     }
 }
 
@@ -79,17 +91,22 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
     auto resolve_target = [&](const std::string& name) -> std::expected<std::string, EsError> {
         if (const auto ds = m_data_streams.find(name); ds != m_data_streams.end()) {
             if (op.kind != Kind::create)
-                return std::unexpected(EsError(400, "illegal_argument_exception",
-                                               "only write ops with an op_type of create are allowed in data streams"));
+                return std::unexpected(EsError(
+                    400, "illegal_argument_exception",
+                    "only write ops with an op_type of create are allowed in data streams"));
             return ds->second.indices.back();
         }
         if (m_indices.contains(name)) {
             if (op.require_data_stream)
-                return std::unexpected(EsError(400, "illegal_argument_exception",
-                                               "only write ops to data streams are allowed, but index [" + name +
-                                                   "] is not a data stream"));
+                return std::unexpected(
+                    EsError(400, "illegal_argument_exception",
+                            "only write ops to data streams are allowed, but index [" + name +
+                                "] is not a data stream"));
             if (op.require_alias) {
-                EsError e(404, "index_not_found_exception", "no such index [" + name + "] and [require_alias] request flag is [true] and [" + name + "] is not an alias");
+                EsError e(404, "index_not_found_exception",
+                          "no such index [" + name +
+                              "] and [require_alias] request flag is [true] and [" + name +
+                              "] is not an alias");
                 e.with("index", name);
                 return std::unexpected(e);
             }
@@ -100,42 +117,58 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
         for (const auto& [n, index] : m_indices)
             if (index.aliases.contains(name)) {
                 members.push_back(n);
-                if (index.aliases[name].value("is_write_index", false)) write_index = n;
+                if (index.aliases[name].value("is_write_index", false))
+                    write_index = n;
             }
         if (!members.empty()) {
-            if (!write_index.empty()) return write_index;
-            if (members.size() == 1) return members[0];
-            return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "no write index is defined for alias [" + name +
-                                               "]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index"));
+            if (!write_index.empty())
+                return write_index;
+            if (members.size() == 1)
+                return members[0];
+            return std::unexpected(
+                EsError(400, "illegal_argument_exception",
+                        "no write index is defined for alias [" + name +
+                            "]. The write index may be explicitly disabled using "
+                            "is_write_index=false or the alias points to multiple indices without "
+                            "one being designated as a write index"));
         }
-        if (!auto_create || op.kind == Kind::del || op.kind == Kind::update) return std::unexpected(index_not_found(name));
+        if (!auto_create || op.kind == Kind::del || op.kind == Kind::update)
+            return std::unexpected(index_not_found(name));
         if (op.require_alias) {
-            EsError e(404, "index_not_found_exception", "no such index [" + name + "] and [require_alias] request flag is [true] and [" + name + "] is not an alias");
+            EsError e(404, "index_not_found_exception",
+                      "no such index [" + name +
+                          "] and [require_alias] request flag is [true] and [" + name +
+                          "] is not an alias");
             e.with("index", name);
             return std::unexpected(e);
         }
         std::string template_name;
         const json* t = find_index_template(name, &template_name);
         if (t != nullptr && t->contains("data_stream")) {
-            if (t->value("allow_auto_create", true) == false) return std::unexpected(index_not_found(name));
+            if (t->value("allow_auto_create", true) == false)
+                return std::unexpected(index_not_found(name));
             if (op.kind != Kind::create)
-                return std::unexpected(EsError(400, "illegal_argument_exception",
-                                               "only write ops with an op_type of create are allowed in data streams"));
+                return std::unexpected(EsError(
+                    400, "illegal_argument_exception",
+                    "only write ops with an op_type of create are allowed in data streams"));
             auto ds = create_data_stream_named(name);
-            if (!ds) return std::unexpected(ds.error());
+            if (!ds)
+                return std::unexpected(ds.error());
             return (*ds)->indices.back();
         }
         if (op.require_data_stream)
-            return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "no matching index template found for data stream [" + name + "]"));
+            return std::unexpected(
+                EsError(400, "illegal_argument_exception",
+                        "no matching index template found for data stream [" + name + "]"));
         auto created = create_index(name, json::object(), name, "");
-        if (!created) return std::unexpected(created.error());
+        if (!created)
+            return std::unexpected(created.error());
         return name;
     };
 
     auto concrete = resolve_target(target);
-    if (!concrete) return std::unexpected(concrete.error());
+    if (!concrete)
+        return std::unexpected(concrete.error());
     IndexData* index = &m_indices.at(*concrete);
 
     if (is_doc_write && !op.id) {
@@ -143,8 +176,11 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
         id = new_uuid().substr(0, 20);
     }
     if (is_doc_write && id.size() > 512)
-        return std::unexpected(EsError(400, "action_request_validation_exception",
-                                       "Validation Failed: 1: id [" + id + "] is too long, must be no longer than 512 bytes but was: " + std::to_string(id.size()) + ";"));
+        return std::unexpected(
+            EsError(400, "action_request_validation_exception",
+                    "Validation Failed: 1: id [" + id +
+                        "] is too long, must be no longer than 512 bytes but was: " +
+                        std::to_string(id.size()) + ";"));
 
     json doc;
     if (is_doc_write) {
@@ -152,49 +188,62 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
         if (doc.is_discarded() || !doc.is_object()) {
             EsError e(400, m_options.version.document_parsing_error_type(), "failed to parse");
             e.because(EsError(400, "not_x_content_exception",
-                              "Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes"));
+                              "Compressor detection can only be called on some xcontent bytes or "
+                              "compressed xcontent bytes"));
             return std::unexpected(e);
         }
-        // Ingest: ?pipeline (or index.default_pipeline), then index.final_pipeline; a pipeline that changes
-        // _index re-targets the write (IngestService).
+        // Ingest: ?pipeline (or index.default_pipeline), then index.final_pipeline; a pipeline that
+        // changes _index re-targets the write (IngestService).
         std::string pipeline_id = op.pipeline.value_or(index->setting("index.default_pipeline"));
         const auto lookup = [this](std::string_view pid) { return pipeline(pid); };
         bool dropped = false;
         auto run = [&](const std::string& pid) -> std::expected<void, EsError> {
-            if (pid.empty() || pid == "_none") return {};
+            if (pid.empty() || pid == "_none")
+                return {};
             if (pipeline(pid) == nullptr)
-                return std::unexpected(EsError(400, "illegal_argument_exception", "pipeline with id [" + pid + "] does not exist"));
-            ingest::IngestDocument d{std::move(doc), index->name, id, std::nullopt, now_ms(), false};
+                return std::unexpected(EsError(400, "illegal_argument_exception",
+                                               "pipeline with id [" + pid + "] does not exist"));
+            ingest::IngestDocument d{std::move(doc), index->name, id,
+                                     std::nullopt,   now_ms(),    false};
             auto ran = ingest::run_pipeline(pid, d, lookup);
             doc = std::move(d.source);
-            if (!ran) return std::unexpected(ran.error());
+            if (!ran)
+                return std::unexpected(ran.error());
             dropped = d.dropped;
             if (!dropped && d.index != index->name) {
                 auto rerouted = resolve_target(d.index);
-                if (!rerouted) return std::unexpected(rerouted.error());
+                if (!rerouted)
+                    return std::unexpected(rerouted.error());
                 index = &m_indices.at(*rerouted);
             }
             id = d.id;
             return {};
         };
         const std::string before = index->name;
-        if (auto ok = run(pipeline_id); !ok) return std::unexpected(ok.error());
+        if (auto ok = run(pipeline_id); !ok)
+            return std::unexpected(ok.error());
         if (!dropped) {
-            if (auto ok = run(index->setting("index.final_pipeline")); !ok) return std::unexpected(ok.error());
+            if (auto ok = run(index->setting("index.final_pipeline")); !ok)
+                return std::unexpected(ok.error());
         }
-        if (dropped) return WriteResult{index->name, id, -3, 0, "noop", 200};
-        if (!pipeline_id.empty() && pipeline_id != "_none") source = doc.dump();
-        else if (!index->setting("index.final_pipeline").empty() || before != index->name) source = doc.dump();
+        if (dropped)
+            return WriteResult{index->name, id, -3, 0, "noop", 200};
+        if (!pipeline_id.empty() && pipeline_id != "_none")
+            source = doc.dump();
+        else if (!index->setting("index.final_pipeline").empty() || before != index->name)
+            source = doc.dump();
     }
 
-    if (write_blocked(*index)) return std::unexpected(write_block(*index, m_options.version));
+    if (write_blocked(*index))
+        return std::unexpected(write_block(*index, m_options.version));
 
     const auto live = index->live.find(id);
     const bool exists = live != index->live.end();
     std::int64_t version = 1;
 
     if (op.kind == Kind::del) {
-        if (!exists) return WriteResult{index->name, id, 1, index->next_seq, "not_found", 404};
+        if (!exists)
+            return WriteResult{index->name, id, 1, index->next_seq, "not_found", 404};
         auto& rec = index->records[live->second];
         const auto seq = index->next_seq++;
         rec.end_seq = seq;
@@ -208,7 +257,8 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
     if (op.kind == Kind::update) {
         const auto body = json::parse(op.source, nullptr, false);
         if (body.is_discarded() || !body.is_object())
-            return std::unexpected(EsError(400, "x_content_parse_exception", "[1:1] [UpdateRequest] failed to parse"));
+            return std::unexpected(
+                EsError(400, "x_content_parse_exception", "[1:1] [UpdateRequest] failed to parse"));
         if (!exists) {
             if (body.contains("upsert") || body.value("doc_as_upsert", false)) {
                 doc = body.contains("upsert") ? body["upsert"] : body.value("doc", json::object());
@@ -225,33 +275,43 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
                                                "Validation Failed: 1: script or doc is missing;"));
             deep_merge(doc, body["doc"]);
             if (doc == before && body.value("detect_noop", true))
-                return WriteResult{index->name, id, index->records[live->second].version, index->records[live->second].seq_no, "noop", 200};
+                return WriteResult{index->name,
+                                   id,
+                                   index->records[live->second].version,
+                                   index->records[live->second].seq_no,
+                                   "noop",
+                                   200};
         }
         source = doc.dump();
     }
 
-    if (op.kind == Kind::create && exists) return std::unexpected(version_conflict(*index, id, index->records[live->second].version));
+    if (op.kind == Kind::create && exists)
+        return std::unexpected(version_conflict(*index, id, index->records[live->second].version));
 
     auto parsed = index->mapping->parse_document(doc, source, id);
-    if (!parsed) return std::unexpected(parsed.error());
+    if (!parsed)
+        return std::unexpected(parsed.error());
     if (!parsed->dynamic_update.is_null()) {
         auto merged = index->mapping->merge(parsed->dynamic_update, MergeReason::mapping_update);
-        if (!merged) return std::unexpected(merged.error());
+        if (!merged)
+            return std::unexpected(merged.error());
     }
     std::optional<std::int64_t> timestamp;
     if (!index->data_stream.empty()) {
         const auto values = index->mapping->values(doc, "@timestamp");
         if (values.empty()) {
-            // DataStreamTimestampFieldMapper.postParse; DocumentParser wraps it as a parsing failure
-            // (es-apis.md §0.2 / §5.4, ES PR#113245).
+            // DataStreamTimestampFieldMapper.postParse; DocumentParser wraps it as a parsing
+            // failure (es-apis.md §0.2 / §5.4, ES PR#113245).
             const std::string missing = "data stream timestamp field [@timestamp] is missing";
             EsError e(400, m_options.version.document_parsing_error_type(),
-                      m_options.version.at_least(8, 7) ? end_location(source) + " failed to parse: " + missing
-                                                        : "failed to parse");
+                      m_options.version.at_least(8, 7)
+                          ? end_location(source) + " failed to parse: " + missing
+                          : "failed to parse");
             e.because(EsError(400, "illegal_argument_exception", missing));
             return std::unexpected(e);
         }
-        if (const auto* ms = std::get_if<std::int64_t>(&values.front())) timestamp = *ms;
+        if (const auto* ms = std::get_if<std::int64_t>(&values.front()))
+            timestamp = *ms;
     }
 
     const auto seq = index->next_seq++;
@@ -276,17 +336,22 @@ Reply Engine::bulk(const RestRequest& request) {
     const auto started = std::chrono::steady_clock::now();
     const std::string& body = request.body;
     if (body.empty())
-        return std::unexpected(EsError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;"));
+        return std::unexpected(EsError(400, "action_request_validation_exception",
+                                       "Validation Failed: 1: no requests added;"));
     // RestBulkAction: the body must end with a newline.
     if (body.back() != '\n')
-        return std::unexpected(EsError(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]"));
+        return std::unexpected(EsError(400, "illegal_argument_exception",
+                                       "The bulk request must be terminated by a newline [\\n]"));
     const std::string default_index = request.part("index");
     const std::optional<std::string> default_pipeline =
-        request.has("pipeline") ? std::optional<std::string>(request.param("pipeline")) : std::nullopt;
+        request.has("pipeline") ? std::optional<std::string>(request.param("pipeline"))
+                                : std::nullopt;
     auto require_ds = parse_bool_param(request, "require_data_stream", false);
-    if (!require_ds) return std::unexpected(require_ds.error());
+    if (!require_ds)
+        return std::unexpected(require_ds.error());
     auto require_alias = parse_bool_param(request, "require_alias", false);
-    if (!require_alias) return std::unexpected(require_alias.error());
+    if (!require_alias)
+        return std::unexpected(require_alias.error());
 
     struct Item {
         std::string action;
@@ -297,7 +362,8 @@ Reply Engine::bulk(const RestRequest& request) {
     std::size_t pos = 0;
     std::size_t line_no = 0;
     auto next_line = [&](std::string_view& line) {
-        if (pos >= body.size()) return false;
+        if (pos >= body.size())
+            return false;
         const auto nl = body.find('\n', pos);
         line = std::string_view(body).substr(pos, nl - pos);
         pos = nl + 1;
@@ -305,38 +371,59 @@ Reply Engine::bulk(const RestRequest& request) {
         return true;
     };
     std::string_view line;
-    static const std::set<std::string> k_meta_keys = {
-        "_index", "_id", "routing", "pipeline", "require_alias", "require_data_stream", "if_seq_no", "if_primary_term",
-        "version", "version_type", "dynamic_templates", "op_type", "retry_on_conflict", "_source",
-        "list_executed_pipelines"};
+    static const std::set<std::string> k_meta_keys = {"_index",
+                                                      "_id",
+                                                      "routing",
+                                                      "pipeline",
+                                                      "require_alias",
+                                                      "require_data_stream",
+                                                      "if_seq_no",
+                                                      "if_primary_term",
+                                                      "version",
+                                                      "version_type",
+                                                      "dynamic_templates",
+                                                      "op_type",
+                                                      "retry_on_conflict",
+                                                      "_source",
+                                                      "list_executed_pipelines"};
     while (next_line(line)) {
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
         const auto action_line = line_no;
         const auto meta = json::parse(line, nullptr, false);
         if (meta.is_discarded() || !meta.is_object() || meta.size() != 1)
-            return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "Malformed action/metadata line [" + std::to_string(action_line) +
-                                               "], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]"));
-        const auto& [action, params] = *meta.items().begin();
+            return std::unexpected(
+                EsError(400, "illegal_argument_exception",
+                        "Malformed action/metadata line [" + std::to_string(action_line) +
+                            "], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]"));
+        const std::string action = meta.begin().key();
+        const auto& params = meta.begin().value();
         if (action != "index" && action != "create" && action != "delete" && action != "update")
-            return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "Malformed action/metadata line [" + std::to_string(action_line) +
-                                               "], expected one of [create, delete, index, update] but found [" + action + "]"));
+            return std::unexpected(
+                EsError(400, "illegal_argument_exception",
+                        "Malformed action/metadata line [" + std::to_string(action_line) +
+                            "], expected one of [create, delete, index, update] but found [" +
+                            action + "]"));
         if (!params.is_object())
-            return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "Malformed action/metadata line [" + std::to_string(action_line) +
-                                               "], expected START_OBJECT but found [" + params.type_name() + "]"));
+            return std::unexpected(
+                EsError(400, "illegal_argument_exception",
+                        "Malformed action/metadata line [" + std::to_string(action_line) +
+                            "], expected START_OBJECT but found [" + params.type_name() + "]"));
         for (const auto& [k, v] : params.items())
             if (!k_meta_keys.contains(k))
                 return std::unexpected(EsError(400, "illegal_argument_exception",
-                                               "Action/metadata line [" + std::to_string(action_line) +
+                                               "Action/metadata line [" +
+                                                   std::to_string(action_line) +
                                                    "] contains an unknown parameter [" + k + "]"));
         Item item;
         item.action = action;
         item.op.index = params.value("_index", default_index);
         if (params.contains("_id") && !params["_id"].is_null())
-            item.op.id = params["_id"].is_string() ? params["_id"].get<std::string>() : params["_id"].dump();
-        item.op.pipeline = params.contains("pipeline") ? std::optional<std::string>(params["pipeline"].get<std::string>()) : default_pipeline;
+            item.op.id =
+                params["_id"].is_string() ? params["_id"].get<std::string>() : params["_id"].dump();
+        item.op.pipeline = params.contains("pipeline")
+                               ? std::optional<std::string>(params["pipeline"].get<std::string>())
+                               : default_pipeline;
         item.op.require_data_stream = params.value("require_data_stream", *require_ds);
         item.op.require_alias = params.value("require_alias", *require_alias);
         if (action == "delete") {
@@ -347,17 +434,25 @@ Reply Engine::bulk(const RestRequest& request) {
                 return std::unexpected(EsError(400, "action_request_validation_exception",
                                                "Validation Failed: 1: source is missing;"));
             item.op.source = std::string(source);
-            if (action == "update") item.op.kind = WriteOp::Kind::update;
-            else if (action == "create" || params.value("op_type", "") == "create") item.op.kind = WriteOp::Kind::create;
-            else item.op.kind = WriteOp::Kind::index;
+            if (action == "update")
+                item.op.kind = WriteOp::Kind::update;
+            else if (action == "create" || params.value("op_type", "") == "create")
+                item.op.kind = WriteOp::Kind::create;
+            else
+                item.op.kind = WriteOp::Kind::index;
         }
-        if (item.op.index.empty()) item.error = EsError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;");
-        else if (item.op.kind != WriteOp::Kind::index && item.op.kind != WriteOp::Kind::create && !item.op.id)
-            item.error = EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;");
+        if (item.op.index.empty())
+            item.error = EsError(400, "action_request_validation_exception",
+                                 "Validation Failed: 1: index is missing;");
+        else if (item.op.kind != WriteOp::Kind::index && item.op.kind != WriteOp::Kind::create &&
+                 !item.op.id)
+            item.error = EsError(400, "action_request_validation_exception",
+                                 "Validation Failed: 1: id is missing;");
         items.push_back(std::move(item));
     }
     if (items.empty())
-        return std::unexpected(EsError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;"));
+        return std::unexpected(EsError(400, "action_request_validation_exception",
+                                       "Validation Failed: 1: no requests added;"));
 
     json out_items = json::array();
     bool errors = false;
@@ -365,22 +460,29 @@ Reply Engine::bulk(const RestRequest& request) {
     for (auto& item : items) {
         json entry;
         if (item.error) {
-            entry = {{"_index", item.op.index}, {"_id", item.op.id ? json(*item.op.id) : json(nullptr)},
-                     {"status", item.error->status}, {"error", item.error->cause_json()}};
+            entry = {{"_index", item.op.index},
+                     {"_id", item.op.id ? json(*item.op.id) : json(nullptr)},
+                     {"status", item.error->status},
+                     {"error", item.error->cause_json()}};
             errors = true;
         } else {
             auto r = write(item.op);
             if (!r) {
                 std::string idx = item.op.index;
-                if (const auto ds = m_data_streams.find(idx); ds != m_data_streams.end()) idx = ds->second.indices.back();
-                entry = {{"_index", idx}, {"_id", item.op.id ? json(*item.op.id) : json(nullptr)},
-                         {"status", r.error().status}, {"error", r.error().cause_json()}};
+                if (const auto ds = m_data_streams.find(idx); ds != m_data_streams.end())
+                    idx = ds->second.indices.back();
+                entry = {{"_index", idx},
+                         {"_id", item.op.id ? json(*item.op.id) : json(nullptr)},
+                         {"status", r.error().status},
+                         {"error", r.error().cause_json()}};
                 errors = true;
             } else {
                 const auto& index = m_indices.at(r->index);
                 touched.insert(r->index);
-                entry = {{"_index", r->index}, {"_id", r->id}, {"_version", r->version}, {"result", r->result},
-                         {"_shards", shards(index)}, {"_seq_no", r->seq_no}, {"_primary_term", 1}, {"status", r->status}};
+                entry = {{"_index", r->index},       {"_id", r->id},
+                         {"_version", r->version},   {"result", r->result},
+                         {"_shards", shards(index)}, {"_seq_no", r->seq_no},
+                         {"_primary_term", 1},       {"status", r->status}};
             }
         }
         out_items.push_back({{item.action, entry}});
@@ -388,23 +490,37 @@ Reply Engine::bulk(const RestRequest& request) {
     const auto refresh = request.param("refresh", "false");
     if (request.has("refresh") && refresh != "false")
         for (const auto& name : touched)
-            if (m_indices.contains(name)) refresh_index(m_indices.at(name));
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+            if (m_indices.contains(name))
+                refresh_index(m_indices.at(name));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
     json out = {{"took", took}, {"errors", errors}, {"items", out_items}};
-    if (m_options.version.major >= 8) out["ingest_took"] = 0;
+    if (m_options.version.major >= 8)
+        out["ingest_took"] = 0;
     return json_reply(out);
 }
 
 namespace {
 Reply single_write_reply(Engine& engine, const RestRequest& request, const Engine::WriteOp& op) {
     auto r = engine.write(op);
-    if (!r) return std::unexpected(r.error());
+    if (!r)
+        return std::unexpected(r.error());
     auto& index = engine.m_indices.at(r->index);
-    if (request.has("refresh") && request.param("refresh") != "false") engine.refresh_index(index);
-    json out = {{"_index", r->index}, {"_id", r->id}, {"_version", r->version}, {"result", r->result},
-                {"_shards", {{"total", index.setting("index.number_of_replicas", "1") == "0" ? 1 : 2}, {"successful", 1}, {"failed", 0}}},
-                {"_seq_no", r->seq_no}, {"_primary_term", 1}};
-    if (request.param("refresh", "false") == "true" || (request.has("refresh") && request.param("refresh").empty()))
+    if (request.has("refresh") && request.param("refresh") != "false")
+        engine.refresh_index(index);
+    json out = {{"_index", r->index},
+                {"_id", r->id},
+                {"_version", r->version},
+                {"result", r->result},
+                {"_shards",
+                 {{"total", index.setting("index.number_of_replicas", "1") == "0" ? 1 : 2},
+                  {"successful", 1},
+                  {"failed", 0}}},
+                {"_seq_no", r->seq_no},
+                {"_primary_term", 1}};
+    if (request.param("refresh", "false") == "true" ||
+        (request.has("refresh") && request.param("refresh").empty()))
         out["forced_refresh"] = true;
     return json_reply(out, r->status);
 }
@@ -413,18 +529,24 @@ Reply single_write_reply(Engine& engine, const RestRequest& request, const Engin
 Reply Engine::index_doc(const RestRequest& request) {
     WriteOp op;
     op.index = request.part("index");
-    if (!request.part("id").empty()) op.id = request.part("id");
+    if (!request.part("id").empty())
+        op.id = request.part("id");
     const auto op_type = request.param("op_type", "index");
     if (op_type != "index" && op_type != "create")
-        return std::unexpected(EsError(400, "illegal_argument_exception", "opType must be 'create' or 'index', found: [" + op_type + "]"));
+        return std::unexpected(
+            EsError(400, "illegal_argument_exception",
+                    "opType must be 'create' or 'index', found: [" + op_type + "]"));
     op.kind = op_type == "create" ? WriteOp::Kind::create : WriteOp::Kind::index;
     op.source = request.body;
-    if (request.has("pipeline")) op.pipeline = request.param("pipeline");
+    if (request.has("pipeline"))
+        op.pipeline = request.param("pipeline");
     auto rds = parse_bool_param(request, "require_data_stream", false);
-    if (!rds) return std::unexpected(rds.error());
+    if (!rds)
+        return std::unexpected(rds.error());
     op.require_data_stream = *rds;
     auto ra = parse_bool_param(request, "require_alias", false);
-    if (!ra) return std::unexpected(ra.error());
+    if (!ra)
+        return std::unexpected(ra.error());
     op.require_alias = *ra;
     return single_write_reply(*this, request, op);
 }
@@ -435,9 +557,11 @@ Reply Engine::create_doc(const RestRequest& request) {
     op.id = request.part("id");
     op.kind = WriteOp::Kind::create;
     op.source = request.body;
-    if (request.has("pipeline")) op.pipeline = request.param("pipeline");
+    if (request.has("pipeline"))
+        op.pipeline = request.param("pipeline");
     auto rds = parse_bool_param(request, "require_data_stream", false);
-    if (!rds) return std::unexpected(rds.error());
+    if (!rds)
+        return std::unexpected(rds.error());
     op.require_data_stream = *rds;
     return single_write_reply(*this, request, op);
 }
@@ -448,11 +572,18 @@ Reply Engine::delete_doc(const RestRequest& request) {
     op.id = request.part("id");
     op.kind = WriteOp::Kind::del;
     auto r = write(op, false);
-    if (!r) return std::unexpected(r.error());
+    if (!r)
+        return std::unexpected(r.error());
     auto& index = m_indices.at(r->index);
-    if (request.has("refresh") && request.param("refresh") != "false") refresh_index(index);
-    return json_reply({{"_index", r->index}, {"_id", r->id}, {"_version", r->version}, {"result", r->result},
-                       {"_shards", shards(index)}, {"_seq_no", r->seq_no}, {"_primary_term", 1}},
+    if (request.has("refresh") && request.param("refresh") != "false")
+        refresh_index(index);
+    return json_reply({{"_index", r->index},
+                       {"_id", r->id},
+                       {"_version", r->version},
+                       {"result", r->result},
+                       {"_shards", shards(index)},
+                       {"_seq_no", r->seq_no},
+                       {"_primary_term", 1}},
                       r->status);
 }
 
@@ -463,23 +594,33 @@ Reply Engine::update_doc(const RestRequest& request) {
     op.kind = WriteOp::Kind::update;
     op.source = request.body;
     auto r = write(op, false);
-    if (!r) return std::unexpected(r.error());
+    if (!r)
+        return std::unexpected(r.error());
     auto& index = m_indices.at(r->index);
-    if (request.has("refresh") && request.param("refresh") != "false") refresh_index(index);
-    return json_reply({{"_index", r->index}, {"_id", r->id}, {"_version", r->version}, {"result", r->result},
-                       {"_shards", shards(index)}, {"_seq_no", r->seq_no}, {"_primary_term", 1}},
+    if (request.has("refresh") && request.param("refresh") != "false")
+        refresh_index(index);
+    return json_reply({{"_index", r->index},
+                       {"_id", r->id},
+                       {"_version", r->version},
+                       {"result", r->result},
+                       {"_shards", shards(index)},
+                       {"_seq_no", r->seq_no},
+                       {"_primary_term", 1}},
                       r->status);
 }
 
 namespace {
-json get_one(const Engine& engine, const std::string& index_name, const std::string& id, bool with_source) {
+json get_one(const Engine& engine, const std::string& index_name, const std::string& id,
+             bool with_source) {
     const auto& index = engine.m_indices.at(index_name);
     const auto it = index.live.find(id);
-    if (it == index.live.end()) return {{"_index", index_name}, {"_id", id}, {"found", false}};
+    if (it == index.live.end())
+        return {{"_index", index_name}, {"_id", id}, {"found", false}};
     const auto& rec = index.records[it->second];
-    json out = {{"_index", index_name}, {"_id", id}, {"_version", rec.version}, {"_seq_no", rec.seq_no},
-                {"_primary_term", 1}, {"found", true}};
-    if (with_source) out["_source"] = json::parse(rec.source, nullptr, false);
+    json out = {{"_index", index_name},  {"_id", id},          {"_version", rec.version},
+                {"_seq_no", rec.seq_no}, {"_primary_term", 1}, {"found", true}};
+    if (with_source)
+        out["_source"] = json::parse(rec.source, nullptr, false);
     return out;
 }
 } // namespace
@@ -490,10 +631,13 @@ Reply Engine::get_doc(const RestRequest& request) {
     std::string concrete = target;
     if (!m_indices.contains(target)) {
         auto names = resolve(target, IndicesOptions{true, true, true, false, false});
-        if (!names) return std::unexpected(names.error());
+        if (!names)
+            return std::unexpected(names.error());
         if (names->size() != 1)
             return std::unexpected(EsError(400, "illegal_argument_exception",
-                                           "alias [" + target + "] has more than one index associated with it, can't execute a single index op"));
+                                           "alias [" + target +
+                                               "] has more than one index associated with it, "
+                                               "can't execute a single index op"));
         concrete = names->front();
     }
     const bool with_source = request.param("_source", "true") != "false";
@@ -503,19 +647,24 @@ Reply Engine::get_doc(const RestRequest& request) {
 
 Reply Engine::mget(const RestRequest& request) {
     auto body = parse_body(request, true);
-    if (!body) return std::unexpected(body.error());
+    if (!body)
+        return std::unexpected(body.error());
     const auto default_index = request.part("index");
     json docs = json::array();
     std::vector<std::pair<std::string, std::string>> wanted;
     if (body->contains("docs"))
-        for (const auto& d : (*body)["docs"]) wanted.emplace_back(d.value("_index", default_index), d.value("_id", ""));
+        for (const auto& d : (*body)["docs"])
+            wanted.emplace_back(d.value("_index", default_index), d.value("_id", ""));
     if (body->contains("ids"))
-        for (const auto& id : (*body)["ids"]) wanted.emplace_back(default_index, id.get<std::string>());
+        for (const auto& id : (*body)["ids"])
+            wanted.emplace_back(default_index, id.get<std::string>());
     if (wanted.empty())
-        return std::unexpected(EsError(400, "action_request_validation_exception", "Validation Failed: 1: no documents to get;"));
+        return std::unexpected(EsError(400, "action_request_validation_exception",
+                                       "Validation Failed: 1: no documents to get;"));
     for (const auto& [idx, id] : wanted) {
         if (!m_indices.contains(idx)) {
-            docs.push_back({{"_index", idx}, {"_id", id}, {"error", index_not_found(idx).cause_json()}});
+            docs.push_back(
+                {{"_index", idx}, {"_id", id}, {"error", index_not_found(idx).cause_json()}});
             continue;
         }
         docs.push_back(get_one(*this, idx, id, true));

@@ -1,7 +1,7 @@
 #pragma once
-// Deterministic fault injection for esmend's retry tests (POST /_sim/faults). Each request that matches
-// the configured path patterns draws from a seeded generator, so the same request sequence fails the
-// same way every run.
+// Deterministic fault injection for esmend's retry tests (POST /_sim/faults). Each request that
+// matches the configured path patterns draws from a seeded generator, so the same request sequence
+// fails the same way every run.
 
 #include "es_error.hpp"
 
@@ -37,8 +37,8 @@ public:
     [[nodiscard]] nlohmann::json describe() const;
     [[nodiscard]] FaultDecision decide(const std::string& path);
 
-    // ES's bodies for injected statuses: 429 es_rejected_execution_exception (write thread pool full),
-    // 503 cluster_block_exception (state not recovered), others a plain exception.
+    // ES's bodies for injected statuses: 429 es_rejected_execution_exception (write thread pool
+    // full), 503 cluster_block_exception (state not recovered), others a plain exception.
     [[nodiscard]] EsError error_for_status(int status) const;
 
 private:
@@ -51,7 +51,8 @@ private:
     double m_rate_503 = 0;
     double m_rate_drop = 0;
     int m_latency_ms = 0;
-    std::vector<std::pair<std::int64_t, int>> m_fail_nth; // (n, status), 1-based over matching requests
+    std::vector<std::pair<std::int64_t, int>>
+        m_fail_nth; // (n, status), 1-based over matching requests
     std::int64_t m_seen = 0;
     bool m_active = false;
 };

@@ -16,19 +16,19 @@ namespace esmend::es_sim {
 
 // Who is calling, once security has authenticated the request.
 struct Principal {
-    std::string name;          // user name or API key id
-    std::string role;          // "superuser", "viewer" (read_only) or "no_access" as ES names them
+    std::string name; // user name or API key id
+    std::string role; // "superuser", "viewer" (read_only) or "no_access" as ES names them
     bool api_key = false;
-    bool anonymous = true;     // security disabled
+    bool anonymous = true; // security disabled
 };
 
 struct RestRequest {
-    std::string method;                            // GET, HEAD, POST, PUT, DELETE
-    std::string path;                              // decoded path, e.g. "/logs-a/_search"
-    std::string uri;                               // path and query as sent, for ES's error texts
-    std::map<std::string, std::string> params;     // query parameters (last value wins)
-    std::map<std::string, std::string> parts;      // path parts from the endpoint pattern
-    std::string endpoint;                          // rest-api-spec name, e.g. "indices.create"
+    std::string method;                        // GET, HEAD, POST, PUT, DELETE
+    std::string path;                          // decoded path, e.g. "/logs-a/_search"
+    std::string uri;                           // path and query as sent, for ES's error texts
+    std::map<std::string, std::string> params; // query parameters (last value wins)
+    std::map<std::string, std::string> parts;  // path parts from the endpoint pattern
+    std::string endpoint;                      // rest-api-spec name, e.g. "indices.create"
     std::string body;
     Principal principal;
 
@@ -50,7 +50,7 @@ struct RestResponse {
     std::vector<std::pair<std::string, std::string>> headers;
     // A JSON body not yet serialised, so that filter_path can be applied uniformly.
     std::optional<nlohmann::json> json;
-    bool drop_connection = false;  // fault injection: close the connection without a full response
+    bool drop_connection = false; // fault injection: close the connection without a full response
 };
 
 using Reply = std::expected<RestResponse, EsError>;
@@ -62,6 +62,8 @@ inline RestResponse json_reply(nlohmann::json body, int status = 200) {
     return r;
 }
 
-inline nlohmann::json acknowledged() { return nlohmann::json{{"acknowledged", true}}; }
+inline nlohmann::json acknowledged() {
+    return nlohmann::json{{"acknowledged", true}};
+}
 
 } // namespace esmend::es_sim

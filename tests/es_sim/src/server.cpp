@@ -18,18 +18,24 @@ namespace esmend::es_sim {
 namespace {
 
 std::expected<Role, std::string> parse_role(const std::string& role) {
-    if (role == "superuser") return Role::superuser;
-    if (role == "read_only" || role == "viewer") return Role::read_only;
-    if (role == "no_access") return Role::no_access;
+    if (role == "superuser")
+        return Role::superuser;
+    if (role == "read_only" || role == "viewer")
+        return Role::read_only;
+    if (role == "no_access")
+        return Role::no_access;
     return std::unexpected("unknown role [" + role + "] (superuser, read_only, no_access)");
 }
 
-std::expected<std::tuple<std::string, std::string, Role>, std::string> split_spec(const std::string& spec) {
+std::expected<std::tuple<std::string, std::string, Role>, std::string>
+split_spec(const std::string& spec) {
     const auto first = spec.find(':');
     const auto last = spec.rfind(':');
-    if (first == std::string::npos || first == last) return std::unexpected("expected name:secret:role, got [" + spec + "]");
+    if (first == std::string::npos || first == last)
+        return std::unexpected("expected name:secret:role, got [" + spec + "]");
     auto role = parse_role(spec.substr(last + 1));
-    if (!role) return std::unexpected(role.error());
+    if (!role)
+        return std::unexpected(role.error());
     return std::tuple{spec.substr(0, first), spec.substr(first + 1, last - first - 1), *role};
 }
 
@@ -45,7 +51,8 @@ SimVersion parse_version(const std::string& v) {
     if (std::sscanf(v.c_str(), "%d.%d.%d", &major, &minor, &patch) >= 2) {
         version.major = major;
         version.minor = minor;
-        if (patch >= 0) version.patch = patch;
+        if (patch >= 0)
+            version.patch = patch;
     }
     return version;
 }
@@ -59,14 +66,16 @@ std::string serialize(const nlohmann::json& body, bool pretty) {
 
 std::expected<User, std::string> parse_user_spec(const std::string& spec) {
     auto parts = split_spec(spec);
-    if (!parts) return std::unexpected(parts.error());
+    if (!parts)
+        return std::unexpected(parts.error());
     auto [name, secret, role] = *parts;
     return User{name, secret, role};
 }
 
 std::expected<ApiKey, std::string> parse_api_key_spec(const std::string& spec) {
     auto parts = split_spec(spec);
-    if (!parts) return std::unexpected(parts.error());
+    if (!parts)
+        return std::unexpected(parts.error());
     auto [id, key, role] = *parts;
     return ApiKey{id, key, role};
 }
@@ -74,18 +83,18 @@ std::expected<ApiKey, std::string> parse_api_key_spec(const std::string& spec) {
 class Server::Impl {
 public:
     explicit Impl(Options options)
-        : m_options(std::move(options)),
-          m_version(parse_version(m_options.version)),
-          m_engine(EngineOptions{m_version, m_options.cluster_name, m_options.node_name, m_options.disk_total_bytes,
+        : m_options(std::move(options)), m_version(parse_version(m_options.version)),
+          m_engine(EngineOptions{m_version, m_options.cluster_name, m_options.node_name,
+                                 m_options.disk_total_bytes,
                                  !m_options.users.empty() || !m_options.api_keys.empty()}),
-          m_security(m_options.users, m_options.api_keys),
-          m_faults(m_options.node_name),
+          m_security(m_options.users, m_options.api_keys), m_faults(m_options.node_name),
           m_table(EndpointTable::for_version(m_version)) {}
 
     ~Impl() { stop(); }
 
     std::expected<int, std::string> start() {
-        if (m_thread.joinable()) return m_port;
+        if (m_thread.joinable())
+            return m_port;
         m_http = std::make_unique<httplib::Server>();
         auto& http = *m_http;
         const auto threads = static_cast<std::size_t>(std::max(1, m_options.threads));
@@ -96,7 +105,9 @@ public:
         http.set_write_timeout(120);
         http.set_payload_max_length(m_options.max_content_length);
         http.set_tcp_nodelay(true);
-        auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
+        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            serve(req, res);
+        };
         for (const char* pattern : {".*"}) {
             http.Get(pattern, handler);
             http.Post(pattern, handler);
@@ -106,27 +117,35 @@ public:
             http.Options(pattern, handler);
         }
         http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-            // httplib answers oversized bodies (http.max_content_length) itself with 413; ES sends no body.
+            // httplib answers oversized bodies (http.max_content_length) itself with 413; ES sends
+            // no body.
             res.set_header("X-elastic-product", "Elasticsearch");
         });
-        http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-            EsError e(500, "exception", "es-sim internal error");
-            res.status = 500;
-            res.set_header("X-elastic-product", "Elasticsearch");
-            res.set_content(e.envelope().dump(), "application/json");
-        });
-        const int port = m_options.port == 0 ? http.bind_to_any_port("127.0.0.1")
-                                             : (http.bind_to_port("127.0.0.1", m_options.port) ? m_options.port : -1);
-        if (port <= 0) return std::unexpected("cannot bind 127.0.0.1:" + std::to_string(m_options.port));
+        http.set_exception_handler(
+            [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+                EsError e(500, "exception", "es-sim internal error");
+                res.status = 500;
+                res.set_header("X-elastic-product", "Elasticsearch");
+                res.set_content(e.envelope().dump(), "application/json");
+            });
+        const int port =
+            m_options.port == 0
+                ? http.bind_to_any_port("127.0.0.1")
+                : (http.bind_to_port("127.0.0.1", m_options.port) ? m_options.port : -1);
+        if (port <= 0)
+            return std::unexpected("cannot bind 127.0.0.1:" + std::to_string(m_options.port));
         m_port = port;
         m_thread = std::thread([this] { m_http->listen_after_bind(); });
-        while (!m_http->is_running()) std::this_thread::yield();
+        while (!m_http->is_running())
+            std::this_thread::yield();
         return m_port;
     }
 
     void stop() {
-        if (m_http) m_http->stop();
-        if (m_thread.joinable()) m_thread.join();
+        if (m_http)
+            m_http->stop();
+        if (m_thread.joinable())
+            m_thread.join();
         m_http.reset();
     }
 
@@ -138,7 +157,8 @@ private:
         request.method = req.method;
         request.path = req.path;
         request.uri = req.target;
-        for (const auto& [k, v] : req.params) request.params[k] = v;
+        for (const auto& [k, v] : req.params)
+            request.params[k] = v;
         request.body = req.body;
         RestResponse response = dispatch(request, req);
         write(request, response, res);
@@ -149,7 +169,8 @@ private:
         r.status = e.status;
         r.json = e.envelope();
         if (e.status == 401) {
-            r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"security\" charset=\"UTF-8\"");
+            r.headers.emplace_back("WWW-Authenticate",
+                                   "Basic realm=\"security\" charset=\"UTF-8\"");
             r.headers.emplace_back("WWW-Authenticate", "ApiKey");
         }
         return r;
@@ -159,16 +180,20 @@ private:
         const bool sim_control = request.path.starts_with("/_sim/");
         if (!sim_control) {
             const auto fault = m_faults.decide(request.path);
-            if (fault.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
-            if (fault.kind == FaultKind::error) return error_response(fault.error);
+            if (fault.latency_ms > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
+            if (fault.kind == FaultKind::error)
+                return error_response(fault.error);
             if (fault.kind == FaultKind::drop_connection) {
                 RestResponse r;
                 r.drop_connection = true;
                 return r;
             }
             if (m_security.enabled()) {
-                auto principal = m_security.authenticate(req.get_header_value("Authorization"), request.uri);
-                if (!principal) return error_response(principal.error());
+                auto principal =
+                    m_security.authenticate(req.get_header_value("Authorization"), request.uri);
+                if (!principal)
+                    return error_response(principal.error());
                 request.principal = *principal;
             }
         }
@@ -176,7 +201,8 @@ private:
         if (!routed.match) {
             RestResponse r;
             if (!routed.allowed_methods.empty()) {
-                // ES RestController.handleUnsupportedHttpMethod: 405, plain-string error and an Allow header.
+                // ES RestController.handleUnsupportedHttpMethod: 405, plain-string error and an
+                // Allow header.
                 std::string allowed;
                 std::string listed;
                 for (const auto& m : routed.allowed_methods) {
@@ -184,33 +210,42 @@ private:
                     listed += (listed.empty() ? "" : ", ") + m;
                 }
                 r.status = 405;
-                r.json = nlohmann::json{{"error", "Incorrect HTTP method for uri [" + request.uri + "] and method [" +
-                                                      request.method + "], allowed: [" + listed + "]"},
+                r.json = nlohmann::json{{"error", "Incorrect HTTP method for uri [" + request.uri +
+                                                      "] and method [" + request.method +
+                                                      "], allowed: [" + listed + "]"},
                                         {"status", 405}};
                 r.headers.emplace_back("Allow", allowed);
             } else {
-                // ES RestController.handleBadRequest: 400 with a bare string "error" and no "status".
+                // ES RestController.handleBadRequest: 400 with a bare string "error" and no
+                // "status".
                 r.status = 400;
-                r.json = nlohmann::json{{"error", "no handler found for uri [" + request.uri + "] and method [" +
-                                                      request.method + "]"}};
+                r.json = nlohmann::json{{"error", "no handler found for uri [" + request.uri +
+                                                      "] and method [" + request.method + "]"}};
             }
             return r;
         }
         request.endpoint = routed.match->endpoint->name;
         request.parts = routed.match->parts;
         std::set<std::string> given;
-        for (const auto& [k, v] : request.params) given.insert(k);
-        const auto unrecognized = unrecognized_params_message(request.path, given, routed.match->endpoint->params);
-        if (!unrecognized.empty()) return error_response(EsError(400, "illegal_argument_exception", unrecognized));
-        if (sim_control && request.endpoint == "sim.faults") return sim_faults(request);
+        for (const auto& [k, v] : request.params)
+            given.insert(k);
+        const auto unrecognized =
+            unrecognized_params_message(request.path, given, routed.match->endpoint->params);
+        if (!unrecognized.empty())
+            return error_response(EsError(400, "illegal_argument_exception", unrecognized));
+        if (sim_control && request.endpoint == "sim.faults")
+            return sim_faults(request);
         if (m_security.enabled() && !sim_control) {
             std::string index = request.part("index");
-            if (index.empty()) index = request.part("name");
+            if (index.empty())
+                index = request.part("name");
             auto allowed = m_security.authorize(request.principal, request.endpoint, index);
-            if (!allowed) return error_response(allowed.error());
+            if (!allowed)
+                return error_response(allowed.error());
         }
         auto reply = m_engine.handle(request);
-        if (!reply) return error_response(reply.error());
+        if (!reply)
+            return error_response(reply.error());
         return std::move(*reply);
     }
 
@@ -219,22 +254,26 @@ private:
             m_faults.clear();
             return json_reply(acknowledged());
         }
-        if (request.method == "GET") return json_reply(m_faults.describe());
+        if (request.method == "GET")
+            return json_reply(m_faults.describe());
         const auto body = nlohmann::json::parse(request.body, nullptr, false);
         auto configured = m_faults.configure(body.is_discarded() ? nlohmann::json() : body);
-        if (!configured) return error_response(EsError(400, "illegal_argument_exception", configured.error()));
+        if (!configured)
+            return error_response(EsError(400, "illegal_argument_exception", configured.error()));
         return json_reply(acknowledged());
     }
 
     void write(const RestRequest& request, RestResponse& response, httplib::Response& res) {
         res.status = response.status;
         res.set_header("X-elastic-product", "Elasticsearch");
-        for (const auto& [k, v] : response.headers) res.set_header(k, v);
+        for (const auto& [k, v] : response.headers)
+            res.set_header(k, v);
         if (response.drop_connection) {
             // Announce a body and never send it: the client sees the connection close mid-response.
             res.status = 200;
             res.set_content_provider(
-                16, "application/json", [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+                16, "application/json",
+                [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
             return;
         }
         if (response.json) {
@@ -261,27 +300,35 @@ private:
 
 Server::Server(Options options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
 Server::~Server() = default;
-std::expected<int, std::string> Server::start() { return m_impl->start(); }
-void Server::stop() { m_impl->stop(); }
-std::string Server::url() const { return m_impl->url(); }
+std::expected<int, std::string> Server::start() {
+    return m_impl->start();
+}
+void Server::stop() {
+    m_impl->stop();
+}
+std::string Server::url() const {
+    return m_impl->url();
+}
 
 int run_main(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         auto value = [&]() -> std::optional<std::string> {
-            if (i + 1 >= argc) return std::nullopt;
+            if (i + 1 >= argc)
+                return std::nullopt;
             return std::string(argv[++i]);
         };
         std::optional<std::string> v;
         if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: es-sim --port N [--version 8.19|7.17] [--user name:password:role ...]\n"
-                         "              [--api-key id:key:role ...] [--disk-total BYTES]\n"
-                         "roles: superuser, read_only, no_access\n";
+            std::cout
+                << "usage: es-sim --port N [--version 8.19|7.17] [--user name:password:role ...]\n"
+                   "              [--api-key id:key:role ...] [--disk-total BYTES]\n"
+                   "roles: superuser, read_only, no_access\n";
             return 0;
         }
-        if (arg != "--port" && arg != "--version" && arg != "--user" && arg != "--api-key" && arg != "--disk-total" &&
-            arg != "--cluster-name" && arg != "--node-name") {
+        if (arg != "--port" && arg != "--version" && arg != "--user" && arg != "--api-key" &&
+            arg != "--disk-total" && arg != "--cluster-name" && arg != "--node-name") {
             std::cerr << "es-sim: unknown argument " << arg << "\n";
             return 2;
         }
@@ -291,8 +338,10 @@ int run_main(int argc, char** argv) {
             return 2;
         }
         try {
-            if (arg == "--port") options.port = std::stoi(*v);
-            else if (arg == "--disk-total") options.disk_total_bytes = std::stoll(*v);
+            if (arg == "--port")
+                options.port = std::stoi(*v);
+            else if (arg == "--disk-total")
+                options.disk_total_bytes = std::stoll(*v);
         } catch (const std::exception&) {
             std::cerr << "es-sim: " << arg << " needs a number, got " << *v << "\n";
             return 2;

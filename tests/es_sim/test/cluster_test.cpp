@@ -33,7 +33,9 @@ TEST(CatIndices, JsonValuesAreStringsAndHiddenIndicesNeedExpandWildcards) {
     Sim sim;
     ASSERT_EQ(sim.put("/visible", json::object()).status, 200);
     ASSERT_EQ(sim.put("/.hidden-one", {{"settings", {{"index.hidden", true}}}}).status, 200);
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "visible"}}}}, {{"a", 1}}}).status, 200);
+    ASSERT_EQ(
+        sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "visible"}}}}, {{"a", 1}}}).status,
+        200);
     auto r = sim.get("/_cat/indices?format=json&bytes=b");
     ASSERT_EQ(r.status, 200);
     ASSERT_EQ(r.json.size(), 1U);
@@ -52,7 +54,9 @@ TEST(CatIndices, HumanSizesByDefault) {
     Sim sim;
     ASSERT_EQ(sim.put("/a", json::object()).status, 200);
     std::string big(2000, 'x');
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}}}}, {{"m", big}}}).status, 200);
+    ASSERT_EQ(
+        sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}}}}, {{"m", big}}}).status,
+        200);
     const auto r = sim.get("/_cat/indices/a?format=json");
     EXPECT_EQ(r.json[0]["store.size"], "1.9kb");
 }
@@ -62,7 +66,9 @@ TEST(CatAllocation, ReportsConfiguredDiskAgainstStoreSize) {
     o.disk_total_bytes = 1000;
     Sim sim(o);
     ASSERT_EQ(sim.put("/a", json::object()).status, 200);
-    ASSERT_EQ(sim.bulk("/_bulk", {{{"index", {{"_index", "a"}}}}, {{"m", std::string(92, 'x')}}}).status, 200);
+    ASSERT_EQ(
+        sim.bulk("/_bulk", {{{"index", {{"_index", "a"}}}}, {{"m", std::string(92, 'x')}}}).status,
+        200);
     const auto r = sim.get("/_cat/allocation?format=json&bytes=b");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.json[0]["disk.total"], "1000");

@@ -15,19 +15,24 @@ TEST(Bulk, MissingTrailingNewlineIsRejected) {
 TEST(Bulk, MalformedActionsAreRejected) {
     Sim sim;
     auto r = sim.post_raw("/_bulk", "{\"upsert\":{\"_index\":\"a\"}}\n{}\n");
-    EXPECT_EQ(r.json["error"]["reason"],
-              "Malformed action/metadata line [1], expected one of [create, delete, index, update] but found [upsert]");
+    EXPECT_EQ(r.json["error"]["reason"], "Malformed action/metadata line [1], expected one of "
+                                         "[create, delete, index, update] but found [upsert]");
     r = sim.post_raw("/_bulk", "{\"index\":{\"_index\":\"a\",\"bogus\":1}}\n{}\n");
-    EXPECT_EQ(r.json["error"]["reason"], "Action/metadata line [1] contains an unknown parameter [bogus]");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "Action/metadata line [1] contains an unknown parameter [bogus]");
 }
 
 TEST(Bulk, ItemsInRequestOrderWithPerItemErrors) {
     Sim sim;
-    auto r = sim.bulk("/_bulk", {{{"index", {{"_index", "test"}, {"_id", "1"}}}}, {{"field1", "value1"}},
+    auto r = sim.bulk("/_bulk", {{{"index", {{"_index", "test"}, {"_id", "1"}}}},
+                                 {{"field1", "value1"}},
                                  {{"delete", {{"_index", "test"}, {"_id", "2"}}}},
-                                 {{"create", {{"_index", "test"}, {"_id", "3"}}}}, {{"field1", "value3"}},
-                                 {{"create", {{"_index", "test"}, {"_id", "3"}}}}, {{"field1", "again"}},
-                                 {{"update", {{"_id", "1"}, {"_index", "test"}}}}, {{"doc", {{"field2", "value2"}}}}});
+                                 {{"create", {{"_index", "test"}, {"_id", "3"}}}},
+                                 {{"field1", "value3"}},
+                                 {{"create", {{"_index", "test"}, {"_id", "3"}}}},
+                                 {{"field1", "again"}},
+                                 {{"update", {{"_id", "1"}, {"_index", "test"}}}},
+                                 {{"doc", {{"field2", "value2"}}}}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json["errors"], true);
     const auto& items = r.json["items"];
@@ -39,7 +44,8 @@ TEST(Bulk, ItemsInRequestOrderWithPerItemErrors) {
     EXPECT_EQ(items[2]["create"]["status"], 201);
     EXPECT_EQ(items[3]["create"]["status"], 409);
     EXPECT_EQ(items[3]["create"]["error"]["type"], "version_conflict_engine_exception");
-    EXPECT_EQ(items[3]["create"]["error"]["reason"], "[3]: version conflict, document already exists (current version [1])");
+    EXPECT_EQ(items[3]["create"]["error"]["reason"],
+              "[3]: version conflict, document already exists (current version [1])");
     EXPECT_EQ(items[4]["update"]["result"], "updated");
     EXPECT_EQ(items[4]["update"]["_version"], 2);
     const auto doc = sim.get("/test/_doc/1");
@@ -48,8 +54,11 @@ TEST(Bulk, ItemsInRequestOrderWithPerItemErrors) {
 
 TEST(Bulk, FilterPathOnItemErrors) {
     Sim sim;
-    auto r = sim.bulk("/_bulk?filter_path=items.*.error", {{{"create", {{"_index", "a"}, {"_id", "1"}}}}, {{"x", 1}},
-                                                          {{"create", {{"_index", "a"}, {"_id", "1"}}}}, {{"x", 1}}});
+    auto r =
+        sim.bulk("/_bulk?filter_path=items.*.error", {{{"create", {{"_index", "a"}, {"_id", "1"}}}},
+                                                      {{"x", 1}},
+                                                      {{"create", {{"_index", "a"}, {"_id", "1"}}}},
+                                                      {{"x", 1}}});
     ASSERT_EQ(r.status, 200);
     ASSERT_EQ(r.json["items"].size(), 1U);
     EXPECT_EQ(r.json["items"][0]["create"]["error"]["type"], "version_conflict_engine_exception");
@@ -65,7 +74,8 @@ TEST(Documents, SingleDocumentLifecycle) {
     EXPECT_EQ(r.json["result"], "created");
     r = sim.put("/a/_create/1", {{"x", 1}});
     EXPECT_EQ(r.status, 409);
-    EXPECT_EQ(r.json["error"]["reason"], "[1]: version conflict, document already exists (current version [1])");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "[1]: version conflict, document already exists (current version [1])");
     r = sim.put("/a/_doc/1", {{"x", 2}});
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.json["result"], "updated");
@@ -85,7 +95,8 @@ TEST(Documents, SingleDocumentLifecycle) {
     r = sim.post("/a/_doc", {{"auto", true}});
     EXPECT_EQ(r.status, 201);
     EXPECT_EQ(r.json["_id"].get<std::string>().size(), 20U);
-    r = sim.post("/_mget", {{"docs", json::array({{{"_index", "a"}, {"_id", r.json["_id"]}}, {{"_index", "a"}, {"_id", "zz"}}})}});
+    r = sim.post("/_mget", {{"docs", json::array({{{"_index", "a"}, {"_id", r.json["_id"]}},
+                                                  {{"_index", "a"}, {"_id", "zz"}}})}});
     EXPECT_EQ(r.json["docs"][0]["found"], true);
     EXPECT_EQ(r.json["docs"][1]["found"], false);
 }
@@ -93,20 +104,41 @@ TEST(Documents, SingleDocumentLifecycle) {
 TEST(Documents, HostIpDynamicTemplatesAndInvalidIp) {
     Sim sim;
     // strings_as_keyword first: host.ip becomes keyword.
-    ASSERT_EQ(sim.put("/kw", {{"mappings", {{"dynamic_templates", json::array({{{"strings_as_keyword", {{"match_mapping_type", "string"}, {"mapping", {{"type", "keyword"}}}}}}})}}}}).status, 200);
+    ASSERT_EQ(sim.put("/kw", {{"mappings",
+                               {{"dynamic_templates",
+                                 json::array({{{"strings_as_keyword",
+                                                {{"match_mapping_type", "string"},
+                                                 {"mapping", {{"type", "keyword"}}}}}}})}}}})
+                  .status,
+              200);
     // A *.ip path template: host.ip becomes ip.
-    ASSERT_EQ(sim.put("/ipx", {{"mappings", {{"dynamic_templates", json::array({{{"ips", {{"path_match", "*.ip"}, {"mapping", {{"type", "ip"}}}}}}, {{"strings_as_keyword", {{"match_mapping_type", "string"}, {"mapping", {{"type", "keyword"}}}}}}})}}}}).status, 200);
+    ASSERT_EQ(
+        sim.put("/ipx",
+                {{"mappings",
+                  {{"dynamic_templates",
+                    json::array({{{"ips", {{"path_match", "*.ip"}, {"mapping", {{"type", "ip"}}}}}},
+                                 {{"strings_as_keyword",
+                                   {{"match_mapping_type", "string"},
+                                    {"mapping", {{"type", "keyword"}}}}}}})}}}})
+            .status,
+        200);
     const json doc = {{"host", {{"ip", "10.0.0.1"}}}};
     ASSERT_EQ(sim.put("/kw/_doc/1", doc).status, 201);
     ASSERT_EQ(sim.put("/ipx/_doc/1", doc).status, 201);
-    EXPECT_EQ(sim.get("/kw/_mapping").json["kw"]["mappings"]["properties"]["host"]["properties"]["ip"]["type"], "keyword");
-    EXPECT_EQ(sim.get("/ipx/_mapping").json["ipx"]["mappings"]["properties"]["host"]["properties"]["ip"]["type"], "ip");
-    const auto r = sim.bulk("/_bulk", {{{"index", {{"_index", "ipx"}, {"_id", "8"}}}}, {{"host", {{"ip", "not-an-ip"}}}}});
+    EXPECT_EQ(sim.get("/kw/_mapping")
+                  .json["kw"]["mappings"]["properties"]["host"]["properties"]["ip"]["type"],
+              "keyword");
+    EXPECT_EQ(sim.get("/ipx/_mapping")
+                  .json["ipx"]["mappings"]["properties"]["host"]["properties"]["ip"]["type"],
+              "ip");
+    const auto r = sim.bulk("/_bulk", {{{"index", {{"_index", "ipx"}, {"_id", "8"}}}},
+                                       {{"host", {{"ip", "not-an-ip"}}}}});
     ASSERT_EQ(r.status, 200);
     const auto& e = r.json["items"][0]["index"]["error"];
     EXPECT_EQ(r.json["items"][0]["index"]["status"], 400);
     EXPECT_EQ(e["type"], "document_parsing_exception");
-    EXPECT_EQ(e["reason"], "[1:15] failed to parse field [host.ip] of type [ip] in document with id '8'. Preview of field's value: 'not-an-ip'");
+    EXPECT_EQ(e["reason"], "[1:15] failed to parse field [host.ip] of type [ip] in document with "
+                           "id '8'. Preview of field's value: 'not-an-ip'");
     EXPECT_EQ(e["caused_by"]["type"], "illegal_argument_exception");
     EXPECT_EQ(e["caused_by"]["reason"], "'not-an-ip' is not an IP string literal.");
 }
@@ -120,8 +152,16 @@ TEST(Documents, UnknownPipelineFailsTheWrite) {
 
 TEST(Documents, DefaultPipelineRunsAndCanReroute) {
     Sim sim;
-    ASSERT_EQ(sim.put("/_ingest/pipeline/p", {{"processors", json::array({{{"set", {{"field", "tagged"}, {"value", "yes"}}}}})}}).status, 200);
-    ASSERT_EQ(sim.put("/_ingest/pipeline/move", {{"processors", json::array({{{"set", {{"field", "_index"}, {"value", "moved"}}}}})}}).status, 200);
+    ASSERT_EQ(
+        sim.put("/_ingest/pipeline/p",
+                {{"processors", json::array({{{"set", {{"field", "tagged"}, {"value", "yes"}}}}})}})
+            .status,
+        200);
+    ASSERT_EQ(sim.put("/_ingest/pipeline/move",
+                      {{"processors",
+                        json::array({{{"set", {{"field", "_index"}, {"value", "moved"}}}}})}})
+                  .status,
+              200);
     ASSERT_EQ(sim.put("/a", {{"settings", {{"index.default_pipeline", "p"}}}}).status, 200);
     ASSERT_EQ(sim.put("/a/_doc/1", {{"x", 1}}).status, 201);
     EXPECT_EQ(sim.get("/a/_doc/1").json["_source"]["tagged"], "yes");

@@ -34,9 +34,11 @@ void expect_same(const EndpointTable& a, const EndpointTable& b) {
 
 TEST(EndpointTable, GeneratedTablesMatchRestApiSpec) {
     for (const std::string version : {"8.19", "7.17"}) {
-        auto committed = EndpointTable::parse(read(std::string(ES_SIM_SPEC_DIR) + "/endpoints-" + version + ".json"));
+        auto committed = EndpointTable::parse(
+            read(std::string(ES_SIM_SPEC_DIR) + "/endpoints-" + version + ".json"));
         ASSERT_TRUE(committed.has_value()) << version;
-        auto fresh = EndpointTable::from_rest_api_spec_dir(std::string(ESMEND_SHARED_DIR) + "/fixtures/rest-api-spec/" + version);
+        auto fresh = EndpointTable::from_rest_api_spec_dir(std::string(ESMEND_SHARED_DIR) +
+                                                           "/fixtures/rest-api-spec/" + version);
         ASSERT_TRUE(fresh.has_value()) << fresh.error();
         expect_same(*committed, *fresh);
     }

@@ -1,12 +1,12 @@
 // The es-sim executable: --port 0 prints the URL first, serves, and exits cleanly on SIGTERM.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #ifdef ES_SIM_EXE
 TEST(Executable, PrintsUrlServesAndStopsOnSigterm) {
@@ -18,14 +18,15 @@ TEST(Executable, PrintsUrlServesAndStopsOnSigterm) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         close(out[1]);
-        execl(ES_SIM_EXE, ES_SIM_EXE, "--port", "0", "--version", "7.17", "--user", "elastic:pw:superuser",
-              static_cast<char*>(nullptr));
+        execl(ES_SIM_EXE, ES_SIM_EXE, "--port", "0", "--version", "7.17", "--user",
+              "elastic:pw:superuser", static_cast<char*>(nullptr));
         _exit(127);
     }
     close(out[1]);
     std::string line;
     char c = 0;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    while (read(out[0], &c, 1) == 1 && c != '\n')
+        line.push_back(c);
     close(out[0]);
     ASSERT_TRUE(line.starts_with("http://127.0.0.1:")) << line;
     const int port = std::stoi(line.substr(std::string("http://127.0.0.1:").size()));

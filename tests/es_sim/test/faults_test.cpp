@@ -6,12 +6,15 @@ using nlohmann::json;
 
 TEST(Faults, FailNthReturnsEsRejectedExecutionBody) {
     Sim sim;
-    ASSERT_EQ(sim.post("/_sim/faults", {{"fail_nth", json::array({{{"n", 2}, {"status", 429}}})}}).status, 200);
+    ASSERT_EQ(
+        sim.post("/_sim/faults", {{"fail_nth", json::array({{{"n", 2}, {"status", 429}}})}}).status,
+        200);
     EXPECT_EQ(sim.get("/").status, 200);
     const auto r = sim.get("/");
     EXPECT_EQ(r.status, 429);
     EXPECT_EQ(r.json["error"]["type"], "es_rejected_execution_exception");
-    EXPECT_NE(r.json["error"]["reason"].get<std::string>().find("rejected execution of"), std::string::npos);
+    EXPECT_NE(r.json["error"]["reason"].get<std::string>().find("rejected execution of"),
+              std::string::npos);
     EXPECT_EQ(r.json["status"], 429);
     EXPECT_EQ(sim.get("/").status, 200);
 }
@@ -19,9 +22,12 @@ TEST(Faults, FailNthReturnsEsRejectedExecutionBody) {
 TEST(Faults, RatesAreDeterministicForASeed) {
     auto run = [] {
         Sim sim;
-        EXPECT_EQ(sim.post("/_sim/faults", {{"seed", 7}, {"rate_429", 0.3}, {"rate_503", 0.2}}).status, 200);
+        EXPECT_EQ(
+            sim.post("/_sim/faults", {{"seed", 7}, {"rate_429", 0.3}, {"rate_503", 0.2}}).status,
+            200);
         std::vector<int> statuses;
-        for (int i = 0; i < 40; ++i) statuses.push_back(sim.get("/").status);
+        for (int i = 0; i < 40; ++i)
+            statuses.push_back(sim.get("/").status);
         return statuses;
     };
     const auto a = run();
@@ -33,7 +39,9 @@ TEST(Faults, RatesAreDeterministicForASeed) {
 
 TEST(Faults, PathPatternsLimitTheFaults) {
     Sim sim;
-    ASSERT_EQ(sim.post("/_sim/faults", {{"rate_503", 1.0}, {"paths", {"/_bulk", "/*/_bulk"}}}).status, 200);
+    ASSERT_EQ(
+        sim.post("/_sim/faults", {{"rate_503", 1.0}, {"paths", {"/_bulk", "/*/_bulk"}}}).status,
+        200);
     EXPECT_EQ(sim.get("/").status, 200);
     const auto r = sim.post_raw("/_bulk", "{\"index\":{\"_index\":\"a\"}}\n{}\n");
     EXPECT_EQ(r.status, 503);

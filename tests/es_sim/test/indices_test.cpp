@@ -8,10 +8,11 @@ using nlohmann::json;
 TEST(Indices, CreateGetExistsDelete) {
     Sim sim;
     auto r = sim.put("/logs", {{"settings", {{"number_of_replicas", 0}}},
-                                {"mappings", {{"properties", {{"msg", {{"type", "keyword"}}}}}}},
-                                {"aliases", {{"logs-alias", json::object()}}}});
+                               {"mappings", {{"properties", {{"msg", {{"type", "keyword"}}}}}}},
+                               {"aliases", {{"logs-alias", json::object()}}}});
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.json, json({{"acknowledged", true}, {"shards_acknowledged", true}, {"index", "logs"}}));
+    EXPECT_EQ(r.json,
+              json({{"acknowledged", true}, {"shards_acknowledged", true}, {"index", "logs"}}));
     EXPECT_EQ(sim.head("/logs").status, 200);
     r = sim.get("/logs");
     ASSERT_EQ(r.status, 200);
@@ -38,7 +39,8 @@ TEST(Indices, InvalidNamesAreRejectedAsEsDoes) {
     EXPECT_EQ(r.json["error"]["type"], "invalid_index_name_exception");
     EXPECT_EQ(r.json["error"]["reason"], "Invalid index name [Upper], must be lowercase");
     r = sim.put("/_under", json::object());
-    EXPECT_EQ(r.json["error"]["reason"], "Invalid index name [_under], must not start with '_', '-', or '+'");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "Invalid index name [_under], must not start with '_', '-', or '+'");
     r = sim.put("/a%23b", json::object());
     EXPECT_EQ(r.json["error"]["reason"], "Invalid index name [a#b], must not contain '#'");
 }
@@ -47,9 +49,9 @@ TEST(Indices, UnknownSettingAndUnknownBodyKeyAreRejected) {
     Sim sim;
     auto r = sim.put("/a", {{"settings", {{"index.nope", 1}}}});
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(r.json["error"]["reason"],
-              "unknown setting [index.nope] please check that any required plugins are installed, or check the "
-              "breaking changes documentation for removed settings");
+    EXPECT_EQ(r.json["error"]["reason"], "unknown setting [index.nope] please check that any "
+                                         "required plugins are installed, or check the "
+                                         "breaking changes documentation for removed settings");
     r = sim.put("/a", {{"setting", json::object()}});
     EXPECT_EQ(r.json["error"]["type"], "parse_exception");
     EXPECT_EQ(r.json["error"]["reason"], "unknown key [setting] for create index");
@@ -83,20 +85,27 @@ TEST(Indices, WildcardDeleteRefusedIn8AllowedIn717) {
 
 TEST(Indices, PutMappingMergesAndRefusesTypeChange) {
     Sim sim;
-    ASSERT_EQ(sim.put("/a", {{"mappings", {{"properties", {{"ip", {{"type", "keyword"}}}}}}}}).status, 200);
-    EXPECT_EQ(sim.put("/a/_mapping", {{"properties", {{"other", {{"type", "long"}}}}}}).status, 200);
+    ASSERT_EQ(
+        sim.put("/a", {{"mappings", {{"properties", {{"ip", {{"type", "keyword"}}}}}}}}).status,
+        200);
+    EXPECT_EQ(sim.put("/a/_mapping", {{"properties", {{"other", {{"type", "long"}}}}}}).status,
+              200);
     auto r = sim.get("/a/_mapping");
     EXPECT_EQ(r.json["a"]["mappings"]["properties"]["other"]["type"], "long");
     r = sim.put("/a/_mapping", {{"properties", {{"ip", {{"type", "ip"}}}}}});
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.json["error"]["type"], "illegal_argument_exception");
-    EXPECT_EQ(r.json["error"]["reason"], "mapper [ip] cannot be changed from type [keyword] to [ip]");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "mapper [ip] cannot be changed from type [keyword] to [ip]");
 }
 
 TEST(Indices, SettingsGetPutAndNonDynamicRefused) {
     Sim sim;
     ASSERT_EQ(sim.put("/a", json::object()).status, 200);
-    EXPECT_EQ(sim.put("/a/_settings", {{"index", {{"number_of_replicas", 0}, {"refresh_interval", "-1"}}}}).status, 200);
+    EXPECT_EQ(sim.put("/a/_settings",
+                      {{"index", {{"number_of_replicas", 0}, {"refresh_interval", "-1"}}}})
+                  .status,
+              200);
     auto r = sim.get("/a/_settings?flat_settings=true");
     EXPECT_EQ(r.json["a"]["settings"]["index.number_of_replicas"], "0");
     EXPECT_EQ(r.json["a"]["settings"]["index.refresh_interval"], "-1");
@@ -146,7 +155,8 @@ TEST(Indices, PeriodicRefreshMakesWritesVisible) {
     int count = 0;
     for (int i = 0; i < 100 && count == 0; ++i) {
         count = sim.get("/a/_count").json["count"].get<int>();
-        if (count == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (count == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_EQ(count, 1);
 }
@@ -154,7 +164,12 @@ TEST(Indices, PeriodicRefreshMakesWritesVisible) {
 TEST(Indices, StatsReportDocsAndStore) {
     Sim sim;
     ASSERT_EQ(sim.put("/a", json::object()).status, 200);
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}}}}, {{"x", 1}}, {{"index", {{"_index", "a"}}}}, {{"x", 2}}}).status, 200);
+    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}}}},
+                                               {{"x", 1}},
+                                               {{"index", {{"_index", "a"}}}},
+                                               {{"x", 2}}})
+                  .status,
+              200);
     const auto r = sim.get("/a/_stats");
     EXPECT_EQ(r.json["indices"]["a"]["primaries"]["docs"]["count"], 2);
     EXPECT_EQ(r.json["_all"]["primaries"]["store"]["size_in_bytes"], 14);
@@ -163,13 +178,18 @@ TEST(Indices, StatsReportDocsAndStore) {
 TEST(Indices, AliasesGetExistsUpdate) {
     Sim sim;
     ASSERT_EQ(sim.put("/a", json::object()).status, 200);
-    auto r = sim.post("/_aliases", {{"actions", json::array({{{"add", {{"index", "a"}, {"alias", "al"}}}}})}});
+    auto r = sim.post("/_aliases",
+                      {{"actions", json::array({{{"add", {{"index", "a"}, {"alias", "al"}}}}})}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(sim.head("/_alias/al").status, 200);
     EXPECT_EQ(sim.get("/_alias/al").json, json({{"a", {{"aliases", {{"al", json::object()}}}}}}));
     r = sim.get("/_alias/nope");
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(r.json, json({{"error", "alias [nope] missing"}, {"status", 404}}));
-    EXPECT_EQ(sim.post("/_aliases", {{"actions", json::array({{{"remove", {{"index", "a"}, {"alias", "al"}}}}})}}).status, 200);
+    EXPECT_EQ(
+        sim.post("/_aliases",
+                 {{"actions", json::array({{{"remove", {{"index", "a"}, {"alias", "al"}}}}})}})
+            .status,
+        200);
     EXPECT_EQ(sim.head("/_alias/al").status, 404);
 }

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-
 namespace esmend::es_sim::ingest {
 namespace {
 
@@ -14,7 +13,8 @@ using nlohmann::json;
 const PipelineLookup k_none = [](std::string_view) -> const json* { return nullptr; };
 
 TEST(IngestSimulate, InlinePipelineResponseShape) {
-    auto body = json::parse(R"({"pipeline":{"description":"_description","processors":[{"set":{"field":"field2","value":"_value"}}]},
+    auto body = json::parse(
+        R"({"pipeline":{"description":"_description","processors":[{"set":{"field":"field2","value":"_value"}}]},
         "docs":[{"_index":"index","_id":"id","_source":{"foo":"bar"}},{"_source":{"foo":"rab"}}]})");
     auto r = simulate(body, std::nullopt, false, k_none);
     ASSERT_TRUE(r.has_value());
@@ -38,7 +38,8 @@ TEST(IngestSimulate, InlinePipelineResponseShape) {
 }
 
 TEST(IngestSimulate, ErrorsPerDocument) {
-    auto body = json::parse(R"({"pipeline":{"processors":[{"rename":{"field":"a","target_field":"b"}}]},
+    auto body =
+        json::parse(R"({"pipeline":{"processors":[{"rename":{"field":"a","target_field":"b"}}]},
         "docs":[{"_source":{"a":1}},{"_source":{}}]})");
     auto r = simulate(body, std::nullopt, false, k_none);
     ASSERT_TRUE(r.has_value());
@@ -50,12 +51,17 @@ TEST(IngestSimulate, ErrorsPerDocument) {
 }
 
 TEST(IngestSimulate, StoredPipelineAndMissingPipeline) {
-    const json stored = json::parse(R"({"processors":[{"set":{"field":"p","value":"{{_ingest.pipeline}}"}}]})");
-    PipelineLookup lookup = [&](std::string_view id) -> const json* { return id == "mine" ? &stored : nullptr; };
-    auto r = simulate(json::parse(R"({"docs":[{"_source":{}}]})"), std::string("mine"), false, lookup);
+    const json stored =
+        json::parse(R"({"processors":[{"set":{"field":"p","value":"{{_ingest.pipeline}}"}}]})");
+    PipelineLookup lookup = [&](std::string_view id) -> const json* {
+        return id == "mine" ? &stored : nullptr;
+    };
+    auto r =
+        simulate(json::parse(R"({"docs":[{"_source":{}}]})"), std::string("mine"), false, lookup);
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ((*r)["docs"][0]["doc"]["_source"]["p"], "mine");
-    auto missing = simulate(json::parse(R"({"docs":[{"_source":{}}]})"), std::string("nope"), false, lookup);
+    auto missing =
+        simulate(json::parse(R"({"docs":[{"_source":{}}]})"), std::string("nope"), false, lookup);
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().reason, "pipeline [nope] does not exist");
 }
@@ -64,13 +70,16 @@ TEST(IngestSimulate, RequestValidation) {
     auto nopipe = simulate(json::parse(R"({"docs":[]})"), std::nullopt, false, k_none);
     ASSERT_FALSE(nopipe.has_value());
     EXPECT_EQ(nopipe.error().reason, "[pipeline] required property is missing");
-    auto nodocs = simulate(json::parse(R"({"pipeline":{"processors":[]}})"), std::nullopt, false, k_none);
+    auto nodocs =
+        simulate(json::parse(R"({"pipeline":{"processors":[]}})"), std::nullopt, false, k_none);
     ASSERT_FALSE(nodocs.has_value());
     EXPECT_EQ(nodocs.error().reason, "[docs] required property is missing");
-    auto nosrc = simulate(json::parse(R"({"pipeline":{"processors":[]},"docs":[{"_id":"x"}]})"), std::nullopt, false, k_none);
+    auto nosrc = simulate(json::parse(R"({"pipeline":{"processors":[]},"docs":[{"_id":"x"}]})"),
+                          std::nullopt, false, k_none);
     ASSERT_FALSE(nosrc.has_value());
     EXPECT_EQ(nosrc.error().reason, "[_source] required property is missing");
-    auto badpipe = simulate(json::parse(R"({"pipeline":{"processors":[{"nope":{}}]},"docs":[]})"), std::nullopt, false, k_none);
+    auto badpipe = simulate(json::parse(R"({"pipeline":{"processors":[{"nope":{}}]},"docs":[]})"),
+                            std::nullopt, false, k_none);
     ASSERT_FALSE(badpipe.has_value());
     EXPECT_EQ(badpipe.error().reason, "No processor type exists with name [nope]");
 }
@@ -105,8 +114,11 @@ TEST(IngestSimulate, VerboseProcessorResults) {
 
 TEST(IngestSimulate, VerboseDropAndPipelineProcessor) {
     const json inner = json::parse(R"({"processors":[{"set":{"field":"i","value":1}}]})");
-    PipelineLookup lookup = [&](std::string_view id) -> const json* { return id == "inner" ? &inner : nullptr; };
-    auto body = json::parse(R"({"pipeline":{"processors":[{"pipeline":{"name":"inner"}},{"drop":{}}]},"docs":[{"_source":{}}]})");
+    PipelineLookup lookup = [&](std::string_view id) -> const json* {
+        return id == "inner" ? &inner : nullptr;
+    };
+    auto body = json::parse(
+        R"({"pipeline":{"processors":[{"pipeline":{"name":"inner"}},{"drop":{}}]},"docs":[{"_source":{}}]})");
     auto r = simulate(body, std::nullopt, true, lookup);
     ASSERT_TRUE(r.has_value());
     const json& results = (*r)["docs"][0]["processor_results"];

@@ -17,7 +17,8 @@ constexpr const char* k_fleet_globals = R"({
   "dynamic_templates": [{"strings_as_keyword": {"match_mapping_type": "string",
                                                 "mapping": {"ignore_above": 1024, "type": "keyword"}}}]})";
 
-// ES ecs@mappings' ecs_ip template, placed before the strings template (golang-integration.md §1.3).
+// ES ecs@mappings' ecs_ip template, placed before the strings template (golang-integration.md
+// §1.3).
 constexpr const char* k_ecs_ip = R"({
   "dynamic_templates": [
     {"ecs_ip": {"path_match": ["ip", "*.ip", "*_ip"], "match_mapping_type": "string", "mapping": {"type": "ip"}}},
@@ -28,8 +29,10 @@ TEST(MappingDynamicTemplates, FleetStringsAsKeywordMapsHostIpAsKeyword) {
     Mapping m = must_parse(k_fleet_globals);
     const auto r = index_doc(m, R"({"host":{"ip":["10.0.0.1"]}})");
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->dynamic_update,
-              json::parse(R"({"properties":{"host":{"properties":{"ip":{"type":"keyword","ignore_above":1024}}}}})"));
+    EXPECT_EQ(
+        r->dynamic_update,
+        json::parse(
+            R"({"properties":{"host":{"properties":{"ip":{"type":"keyword","ignore_above":1024}}}}})"));
     ASSERT_TRUE(m.merge(r->dynamic_update, MergeReason::mapping_update));
     EXPECT_EQ(m.field_type("host.ip"), "keyword");
     EXPECT_EQ(m.field_type("host"), "object");
@@ -43,8 +46,9 @@ TEST(MappingDynamicTemplates, EcsIpPathMatchMapsHostIpAsIp) {
     // A dynamically mapped ip field still rejects non-IP strings with the ip error.
     const auto bad = index_doc(must_parse(k_ecs_ip), R"({"host":{"ip":"not-an-ip"}})", "8");
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().reason, "[1:15] failed to parse field [host.ip] of type [ip] in document with id '8'. "
-                                  "Preview of field's value: 'not-an-ip'");
+    EXPECT_EQ(bad.error().reason,
+              "[1:15] failed to parse field [host.ip] of type [ip] in document with id '8'. "
+              "Preview of field's value: 'not-an-ip'");
 }
 
 TEST(MappingDynamicTemplates, MatchOnLeafNameAndFirstMatchWins) {
@@ -83,7 +87,8 @@ TEST(MappingDynamicTemplates, UnmatchPathUnmatchRegexAndPlaceholders) {
 }
 
 TEST(MappingDynamicTemplates, RuntimeTemplateAddsRuntimeField) {
-    Mapping m = must_parse(R"({"dynamic_templates":[{"strings_rt":{"match_mapping_type":"string","runtime":{}}}]})");
+    Mapping m = must_parse(
+        R"({"dynamic_templates":[{"strings_rt":{"match_mapping_type":"string","runtime":{}}}]})");
     const auto r = index_doc(m, R"({"s":"v"})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->dynamic_update, json::parse(R"({"runtime":{"s":{"type":"keyword"}}})"));
@@ -95,7 +100,9 @@ TEST(MappingDynamicTemplates, RuntimeTemplateAddsRuntimeField) {
 // DynamicFieldsBuilder defaults: text + keyword(ignore_above 256), long, float, boolean, object.
 TEST(MappingDynamic, DefaultDynamicTypes) {
     Mapping m = must_parse("{}");
-    const auto r = index_doc(m, R"({"message":"hello","count":42,"ratio":1.5,"ok":true,"obj":{"x":1},"none":null,"empty":[]})");
+    const auto r = index_doc(
+        m,
+        R"({"message":"hello","count":42,"ratio":1.5,"ok":true,"obj":{"x":1},"none":null,"empty":[]})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->dynamic_update, json::parse(R"({"properties":{
         "message":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}},
@@ -106,10 +113,13 @@ TEST(MappingDynamic, DefaultDynamicTypes) {
 // Date detection with the default dynamic_date_formats; ES maps "2015/09/02" with the slash format.
 TEST(MappingDynamic, DateDetectionAndNumericDetection) {
     Mapping m = must_parse(R"({"numeric_detection":true})");
-    index_and_merge(m, R"({"@timestamp":"2024-01-15T10:00:00Z","create_date":"2015/09/02","n":"42","f":"1.5","s":"12abc"})");
+    index_and_merge(
+        m,
+        R"({"@timestamp":"2024-01-15T10:00:00Z","create_date":"2015/09/02","n":"42","f":"1.5","s":"12abc"})");
     const json props = m.to_json()["properties"];
     EXPECT_EQ(props["@timestamp"], json::parse(R"({"type":"date"})"));
-    EXPECT_EQ(props["create_date"], json::parse(R"({"type":"date","format":"yyyy/MM/dd HH:mm:ss||yyyy/MM/dd"})"));
+    EXPECT_EQ(props["create_date"],
+              json::parse(R"({"type":"date","format":"yyyy/MM/dd HH:mm:ss||yyyy/MM/dd"})"));
     EXPECT_EQ(props["n"]["type"], "long");
     EXPECT_EQ(props["f"]["type"], "float");
     EXPECT_EQ(props["s"]["type"], "text");
@@ -122,20 +132,26 @@ TEST(MappingDynamic, DateDetectionAndNumericDetection) {
 
 // StrictDynamicMappingException: "[line:col] " prefix on 8.x, root named _doc.
 TEST(MappingDynamic, StrictRejectsUnknownFieldsWithExactReason) {
-    const Mapping m = must_parse(R"({"dynamic":"strict","properties":{"a":{"type":"keyword"},"o":{"properties":{}}}})");
+    const Mapping m = must_parse(
+        R"({"dynamic":"strict","properties":{"a":{"type":"keyword"},"o":{"properties":{}}}})");
     auto r = index_doc(m, R"({"a":"x","extra":1})");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().type, "strict_dynamic_mapping_exception");
     EXPECT_EQ(r.error().status, 400);
-    EXPECT_EQ(r.error().reason, "[1:18] mapping set to strict, dynamic introduction of [extra] within [_doc] is not allowed");
+    EXPECT_EQ(r.error().reason, "[1:18] mapping set to strict, dynamic introduction of [extra] "
+                                "within [_doc] is not allowed");
     r = index_doc(m, R"({"o":{"inner":null}})");
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().reason, "[1:15] mapping set to strict, dynamic introduction of [inner] within [o] is not allowed");
+    EXPECT_EQ(
+        r.error().reason,
+        "[1:15] mapping set to strict, dynamic introduction of [inner] within [o] is not allowed");
 
     const Mapping m7 = must_parse(R"({"dynamic":"strict"})", v717());
     const auto r7 = index_doc(m7, R"({"content":"x"})");
     ASSERT_FALSE(r7);
-    EXPECT_EQ(r7.error().reason, "mapping set to strict, dynamic introduction of [content] within [_doc] is not allowed");
+    EXPECT_EQ(
+        r7.error().reason,
+        "mapping set to strict, dynamic introduction of [content] within [_doc] is not allowed");
 }
 
 TEST(MappingDynamic, FalseKeepsUnmappedFieldsOutOfTheMappingAndIndex) {
@@ -149,7 +165,8 @@ TEST(MappingDynamic, FalseKeepsUnmappedFieldsOutOfTheMappingAndIndex) {
 
 TEST(MappingDynamic, RuntimeModeRecordsRuntimeFields) {
     Mapping m = must_parse(R"({"dynamic":"runtime"})");
-    const auto r = index_doc(m, R"({"s":"x","n":1,"d":1.5,"b":true,"t":"2024-01-01T00:00:00Z","o":{"k":"v"}})");
+    const auto r = index_doc(
+        m, R"({"s":"x","n":1,"d":1.5,"b":true,"t":"2024-01-01T00:00:00Z","o":{"k":"v"}})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->dynamic_update, json::parse(R"({"properties":{"o":{"type":"object"}},"runtime":{
         "s":{"type":"keyword"},"n":{"type":"long"},"d":{"type":"double"},"b":{"type":"boolean"},
@@ -183,7 +200,10 @@ TEST(MappingDottedNames, DottedDynamicKeysCreateObjects) {
     Mapping m = must_parse("{}");
     const auto r = index_doc(m, R"({"a.b.c":1})");
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->dynamic_update, json::parse(R"({"properties":{"a":{"properties":{"b":{"properties":{"c":{"type":"long"}}}}}}})"));
+    EXPECT_EQ(
+        r->dynamic_update,
+        json::parse(
+            R"({"properties":{"a":{"properties":{"b":{"properties":{"c":{"type":"long"}}}}}}})"));
 }
 
 // DocumentParserTests (7.x): a dotted key below a leaf field.
@@ -193,12 +213,17 @@ TEST(MappingDottedNames, DottedKeyBelowALeafIsRejected) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().type, "mapper_parsing_exception");
     EXPECT_EQ(r.error().reason,
-              "Could not dynamically add mapping for field [field.bar.baz]. Existing mapping for [field] must be of type object but found [long].");
+              "Could not dynamically add mapping for field [field.bar.baz]. Existing mapping for "
+              "[field] must be of type object but found [long].");
 }
 
 TEST(MappingDottedNames, DottedMappingNamesAreExpanded) {
-    const Mapping m = must_parse(R"({"properties":{"host.ip":{"type":"ip"},"host.name":{"type":"keyword"}}})");
-    EXPECT_EQ(m.to_json(), json::parse(R"({"properties":{"host":{"properties":{"ip":{"type":"ip"},"name":{"type":"keyword"}}}}})"));
+    const Mapping m =
+        must_parse(R"({"properties":{"host.ip":{"type":"ip"},"host.name":{"type":"keyword"}}})");
+    EXPECT_EQ(
+        m.to_json(),
+        json::parse(
+            R"({"properties":{"host":{"properties":{"ip":{"type":"ip"},"name":{"type":"keyword"}}}}})"));
 }
 
 // The store may parse the same document twice; parse_document must not change the mapping.

@@ -13,7 +13,8 @@ namespace {
 using nlohmann::json;
 
 const FieldInfo* find_field(const std::vector<FieldInfo>& fields, const std::string& path) {
-    const auto it = std::find_if(fields.begin(), fields.end(), [&](const FieldInfo& f) { return f.path == path; });
+    const auto it = std::find_if(fields.begin(), fields.end(),
+                                 [&](const FieldInfo& f) { return f.path == path; });
     return it == fields.end() ? nullptr : &*it;
 }
 
@@ -55,7 +56,8 @@ TEST(MappingFields, SearchableAndAggregatableFollowIndexDocValuesAndFielddata) {
 }
 
 TEST(MappingFields, FieldTypeResolvesMultiFieldsAndUnmappedPaths) {
-    const Mapping m = must_parse(R"({"properties":{"message":{"type":"text","fields":{"keyword":{"type":"keyword"}}},
+    const Mapping m = must_parse(
+        R"({"properties":{"message":{"type":"text","fields":{"keyword":{"type":"keyword"}}},
         "host":{"properties":{"ip":{"type":"ip"}}}}})");
     EXPECT_EQ(m.field_type("message"), "text");
     EXPECT_EQ(m.field_type("message.keyword"), "keyword");
@@ -65,7 +67,8 @@ TEST(MappingFields, FieldTypeResolvesMultiFieldsAndUnmappedPaths) {
 }
 
 TEST(MappingValues, MultiFieldValuesComeFromTheParentSource) {
-    const Mapping m = must_parse(R"({"properties":{"message":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":5}}}}})");
+    const Mapping m = must_parse(
+        R"({"properties":{"message":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":5}}}}})");
     const auto doc = json::parse(R"({"message":["short","much longer"]})");
     EXPECT_EQ(m.values(doc, "message").size(), 2U);
     const auto kw = m.values(doc, "message.keyword");
@@ -75,7 +78,8 @@ TEST(MappingValues, MultiFieldValuesComeFromTheParentSource) {
 
 // Nested objects are stored only: their sub-fields are not searchable from the parent document.
 TEST(MappingValues, NestedSubFieldsAreNotVisibleFromTheParent) {
-    const Mapping m = must_parse(R"({"properties":{"n":{"type":"nested","properties":{"x":{"type":"long"}}}}})");
+    const Mapping m =
+        must_parse(R"({"properties":{"n":{"type":"nested","properties":{"x":{"type":"long"}}}}})");
     const auto doc = json::parse(R"({"n":[{"x":1},{"x":2}]})");
     ASSERT_TRUE(index_doc(m, doc.dump()));
     EXPECT_TRUE(m.values(doc, "n.x").empty());
@@ -83,14 +87,16 @@ TEST(MappingValues, NestedSubFieldsAreNotVisibleFromTheParent) {
 }
 
 TEST(MappingValues, IndexFalseAndUnmappedFieldsHaveNoValues) {
-    const Mapping m = must_parse(R"({"dynamic":false,"properties":{"k":{"type":"keyword","index":false}}})");
+    const Mapping m =
+        must_parse(R"({"dynamic":false,"properties":{"k":{"type":"keyword","index":false}}})");
     const auto doc = json::parse(R"({"k":"v","u":"w"})");
     EXPECT_TRUE(m.values(doc, "k").empty());
     EXPECT_TRUE(m.values(doc, "u").empty());
 }
 
 TEST(MappingValues, NumbersAreTypedAndFloatsKeepFloatPrecision) {
-    const Mapping m = must_parse(R"({"properties":{"l":{"type":"long"},"f":{"type":"float"},"u":{"type":"unsigned_long"},
+    const Mapping m = must_parse(
+        R"({"properties":{"l":{"type":"long"},"f":{"type":"float"},"u":{"type":"unsigned_long"},
         "h":{"type":"half_float"}}})");
     const auto doc = json::parse(R"({"l":5,"f":1.1,"u":18446744073709551615,"h":0.1})");
     EXPECT_EQ(std::get<std::int64_t>(m.values(doc, "l").at(0)), 5);
@@ -100,7 +106,8 @@ TEST(MappingValues, NumbersAreTypedAndFloatsKeepFloatPrecision) {
 }
 
 TEST(MappingValues, RuntimeFieldsReadTheirValuesFromSource) {
-    const Mapping m = must_parse(R"({"dynamic":"runtime","runtime":{"s":{"type":"keyword"},"n":{"type":"long"}}})");
+    const Mapping m = must_parse(
+        R"({"dynamic":"runtime","runtime":{"s":{"type":"keyword"},"n":{"type":"long"}}})");
     const auto doc = json::parse(R"({"s":"x","n":"7"})");
     EXPECT_EQ(std::get<std::string>(m.values(doc, "s").at(0)), "x");
     EXPECT_EQ(std::get<std::int64_t>(m.values(doc, "n").at(0)), 7);

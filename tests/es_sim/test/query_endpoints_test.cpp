@@ -6,8 +6,12 @@ using nlohmann::json;
 
 TEST(SearchEndpoint, SearchWithAndWithoutIndex) {
     Sim sim;
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "1"}}}}, {{"n", 1}},
-                                               {{"index", {{"_index", "b"}, {"_id", "2"}}}}, {{"n", 2}}}).status, 200);
+    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "1"}}}},
+                                               {{"n", 1}},
+                                               {{"index", {{"_index", "b"}, {"_id", "2"}}}},
+                                               {{"n", 2}}})
+                  .status,
+              200);
     auto r = sim.get("/a/_search");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json["hits"]["total"]["value"], 1);
@@ -20,13 +24,20 @@ TEST(SearchEndpoint, SearchWithAndWithoutIndex) {
 
 TEST(SearchEndpoint, PointInTimeFreezesTheVisibleDocuments) {
     Sim sim;
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "1"}}}}, {{"n", 1}}}).status, 200);
+    ASSERT_EQ(
+        sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "1"}}}}, {{"n", 1}}})
+            .status,
+        200);
     auto pit = sim.post("/a/_pit?keep_alive=1m", json::object());
     ASSERT_EQ(pit.status, 200) << pit.body;
     const auto id = pit.json["id"].get<std::string>();
-    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "2"}}}}, {{"n", 2}},
-                                               {{"delete", {{"_index", "a"}, {"_id", "1"}}}}}).status, 200);
-    auto r = sim.post("/_search", {{"pit", {{"id", id}, {"keep_alive", "1m"}}}, {"sort", json::array({{{"n", "asc"}}})}});
+    ASSERT_EQ(sim.bulk("/_bulk?refresh=true", {{{"index", {{"_index", "a"}, {"_id", "2"}}}},
+                                               {{"n", 2}},
+                                               {{"delete", {{"_index", "a"}, {"_id", "1"}}}}})
+                  .status,
+              200);
+    auto r = sim.post("/_search", {{"pit", {{"id", id}, {"keep_alive", "1m"}}},
+                                   {"sort", json::array({{{"n", "asc"}}})}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json["hits"]["total"]["value"], 1);
     EXPECT_EQ(r.json["hits"]["hits"][0]["_id"], "1");
@@ -51,15 +62,27 @@ TEST(SearchEndpoint, OpenPitNeedsKeepAlive) {
 TEST(FieldCapsEndpoint, ShowsKeywordIpConflictAcrossBackingIndices) {
     Sim sim;
     auto tmpl = [&](const std::string& type) {
-        return sim.put("/_index_template/logs", {{"index_patterns", {"logs-*-*"}}, {"priority", 100}, {"data_stream", json::object()},
-                                                 {"template", {{"mappings", {{"properties", {{"host", {{"properties", {{"ip", {{"type", type}}}}}}}}}}}}}});
+        return sim.put(
+            "/_index_template/logs",
+            {{"index_patterns", {"logs-*-*"}},
+             {"priority", 100},
+             {"data_stream", json::object()},
+             {"template",
+              {{"mappings",
+                {{"properties", {{"host", {{"properties", {{"ip", {{"type", type}}}}}}}}}}}}}});
     };
     ASSERT_EQ(tmpl("keyword").status, 200);
-    ASSERT_EQ(sim.bulk("/_bulk", {{{"create", {{"_index", "logs-golang.heap-default"}}}}, {{"@timestamp", "2023-08-01T00:00:00Z"}, {"host", {{"ip", "10.0.0.1"}}}}}).status, 200);
+    ASSERT_EQ(sim.bulk("/_bulk",
+                       {{{"create", {{"_index", "logs-golang.heap-default"}}}},
+                        {{"@timestamp", "2023-08-01T00:00:00Z"}, {"host", {{"ip", "10.0.0.1"}}}}})
+                  .status,
+              200);
     ASSERT_EQ(tmpl("ip").status, 200);
     ASSERT_EQ(sim.post("/logs-golang.heap-default/_rollover", json::object()).status, 200);
-    ASSERT_EQ(sim.put("/logs-test-x", json::object()).status, 400); // matches the data stream template
-    const auto ds = sim.get("/_data_stream/logs-golang.heap-default").json["data_streams"][0]["indices"];
+    ASSERT_EQ(sim.put("/logs-test-x", json::object()).status,
+              400); // matches the data stream template
+    const auto ds =
+        sim.get("/_data_stream/logs-golang.heap-default").json["data_streams"][0]["indices"];
     const auto first = ds[0]["index_name"].get<std::string>();
     const auto second = ds[1]["index_name"].get<std::string>();
     auto r = sim.get("/logs-*/_field_caps?fields=host.ip");

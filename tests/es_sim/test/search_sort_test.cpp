@@ -298,9 +298,11 @@ private:
 
 } // namespace
 
-TEST(SearchPaging, MillionDocumentPitPagesCostTheirPageNotTheIndex) {
-    constexpr std::int64_t k_docs = 1'000'000;
-    constexpr std::int64_t k_page = 10'000;
+TEST(SearchPaging, LargePitPagesCostTheirPageNotTheIndex) {
+    // An index 100 pages deep shows that a page costs its own hits, not the index; the
+    // million-document figure is for scripts/bench, not for a sanitized test run.
+    constexpr std::int64_t k_docs = 200'000;
+    constexpr std::int64_t k_page = 2'000;
     std::int64_t reads = 0;
     std::vector<CountingDoc> docs;
     docs.reserve(static_cast<std::size_t>(k_docs));
@@ -346,6 +348,8 @@ TEST(SearchPaging, MillionDocumentPitPagesCostTheirPageNotTheIndex) {
     auto tail = page(json::array({k_docs - 5, 5}));
     ASSERT_TRUE(tail);
     EXPECT_LE(reads - before, k_page);
-    EXPECT_EQ(hit_ids(*tail),
-              (std::vector<std::string>{"999996", "999997", "999998", "999999", "1000000"}));
+    std::vector<std::string> last_five;
+    for (std::int64_t id = k_docs - 4; id <= k_docs; ++id)
+        last_five.push_back(std::to_string(id));
+    EXPECT_EQ(hit_ids(*tail), last_five);
 }

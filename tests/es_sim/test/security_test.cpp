@@ -1,7 +1,6 @@
 // Authentication and role checks.
-#include "sim_test_support.hpp"
-
 #include "security.hpp"
+#include "sim_test_support.hpp"
 
 using esmend::es_sim::ApiKey;
 using esmend::es_sim::Options;
@@ -25,7 +24,8 @@ TEST(Security, MissingCredentialsIs401WithChallenges) {
     const auto r = sim.get("/_cluster/health?pretty");
     EXPECT_EQ(r.status, 401);
     EXPECT_EQ(r.json["error"]["type"], "security_exception");
-    EXPECT_EQ(r.json["error"]["reason"], "missing authentication credentials for REST request [/_cluster/health?pretty]");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "missing authentication credentials for REST request [/_cluster/health?pretty]");
     EXPECT_NE(r.body.find("Basic realm=\\\"security\\\" charset=\\\"UTF-8\\\""), std::string::npos);
     EXPECT_TRUE(r.headers.count("WWW-Authenticate") >= 1);
     EXPECT_EQ(r.header("X-elastic-product"), "Elasticsearch");
@@ -36,7 +36,8 @@ TEST(Security, WrongPasswordIs401) {
     sim.auth("admin", "nope");
     const auto r = sim.get("/");
     EXPECT_EQ(r.status, 401);
-    EXPECT_EQ(r.json["error"]["reason"], "unable to authenticate user [admin] for REST request [/]");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "unable to authenticate user [admin] for REST request [/]");
 }
 
 TEST(Security, SuperuserMayWrite) {
@@ -60,7 +61,8 @@ TEST(Security, ReadOnlyUserGets403OnBulkButMayRead) {
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(r.json["error"]["type"], "security_exception");
     EXPECT_TRUE(r.json["error"]["reason"].get<std::string>().starts_with(
-        "action [indices:data/write/bulk] is unauthorized for user [reader] with effective roles [viewer]"))
+        "action [indices:data/write/bulk] is unauthorized for user [reader] with effective roles "
+        "[viewer]"))
         << r.body;
 }
 
@@ -85,9 +87,10 @@ TEST(Security, ApiKeyAuthenticates) {
 TEST(Security, HasPrivilegesReflectsTheRole) {
     Sim sim(secured());
     sim.auth("reader", "rpw");
-    const auto r = sim.post("/_security/user/_has_privileges",
-                            {{"cluster", {"monitor", "manage"}},
-                             {"index", json::array({{{"names", {"logs-*"}}, {"privileges", {"read", "write"}}}})}});
+    const auto r = sim.post(
+        "/_security/user/_has_privileges",
+        {{"cluster", {"monitor", "manage"}},
+         {"index", json::array({{{"names", {"logs-*"}}, {"privileges", {"read", "write"}}}})}});
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.json["username"], "reader");
     EXPECT_EQ(r.json["has_all_requested"], false);

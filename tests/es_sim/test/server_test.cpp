@@ -1,8 +1,7 @@
 // The HTTP layer: root info, product header, ES's routing errors, parameter strictness, filter_path
 // and running several servers side by side.
-#include "sim_test_support.hpp"
-
 #include "filter_path.hpp"
+#include "sim_test_support.hpp"
 
 using esmend::es_sim::Options;
 using esmend::es_sim::testing::Sim;
@@ -42,14 +41,18 @@ TEST(Server, UnknownEndpointIsABareStringErrorWith400) {
     const auto r = sim.get("/_cluster/nothing/here?pretty");
     EXPECT_EQ(r.status, 400);
     // ES RestController.handleBadRequest: {"error": "..."} with the uri including its query string.
-    EXPECT_EQ(r.json, json({{"error", "no handler found for uri [/_cluster/nothing/here?pretty] and method [GET]"}}));
+    EXPECT_EQ(
+        r.json,
+        json({{"error",
+               "no handler found for uri [/_cluster/nothing/here?pretty] and method [GET]"}}));
 }
 
 TEST(Server, KnownPathWithWrongMethodIs405WithAllowHeader) {
     Sim sim;
     const auto r = sim.call("PUT", "/_cluster/health", "{}");
     EXPECT_EQ(r.status, 405);
-    EXPECT_EQ(r.json["error"], "Incorrect HTTP method for uri [/_cluster/health] and method [PUT], allowed: [GET]");
+    EXPECT_EQ(r.json["error"],
+              "Incorrect HTTP method for uri [/_cluster/health] and method [PUT], allowed: [GET]");
     EXPECT_EQ(r.json["status"], 405);
     EXPECT_EQ(r.header("Allow"), "GET");
 }
@@ -59,12 +62,13 @@ TEST(Server, UnknownQueryParameterIsRejectedWithSuggestion) {
     auto r = sim.get("/_cluster/health?timout=1s");
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.json["error"]["type"], "illegal_argument_exception");
-    EXPECT_EQ(r.json["error"]["reason"],
-              "request [/_cluster/health] contains unrecognized parameter: [timout] -> did you mean [timeout]?");
+    EXPECT_EQ(r.json["error"]["reason"], "request [/_cluster/health] contains unrecognized "
+                                         "parameter: [timout] -> did you mean [timeout]?");
     // Every candidate within Lucene's similarity > 0.5, best first, ties by name.
     r = sim.get("/_cluster/health?wait_for_statuss=green");
     EXPECT_EQ(r.json["error"]["reason"],
-              "request [/_cluster/health] contains unrecognized parameter: [wait_for_statuss] -> did you mean any of "
+              "request [/_cluster/health] contains unrecognized parameter: [wait_for_statuss] -> "
+              "did you mean any of "
               "[wait_for_status, wait_for_events, wait_for_nodes, wait_for_active_shards]?");
     EXPECT_EQ(r.json["error"]["root_cause"][0]["type"], "illegal_argument_exception");
 }
@@ -73,7 +77,8 @@ TEST(Server, SeveralUnknownParametersUsePluralForm) {
     Sim sim;
     const auto r = sim.get("/_cluster/health?zzz=1&yyy=2");
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(r.json["error"]["reason"], "request [/_cluster/health] contains unrecognized parameters: [yyy], [zzz]");
+    EXPECT_EQ(r.json["error"]["reason"],
+              "request [/_cluster/health] contains unrecognized parameters: [yyy], [zzz]");
 }
 
 TEST(Server, GlobalParametersAreAlwaysAccepted) {
@@ -89,20 +94,27 @@ TEST(Server, PingIsHeadSlash) {
 TEST(Server, FilterPathKeepsOnlyRequestedKeys) {
     Sim sim;
     const auto r = sim.get("/?filter_path=version.number,tagline");
-    EXPECT_EQ(r.json, json({{"version", {{"number", "8.19.0"}}}, {"tagline", "You Know, for Search"}}));
+    EXPECT_EQ(r.json,
+              json({{"version", {{"number", "8.19.0"}}}, {"tagline", "You Know, for Search"}}));
 }
 
 TEST(FilterPath, WildcardsArraysAndExclusions) {
-    const json bulk = {{"took", 3},
-                       {"errors", true},
-                       {"items", json::array({{{"index", {{"_id", "1"}, {"status", 201}}}},
-                                              {{"create", {{"_id", "2"}, {"status", 400}, {"error", {{"type", "x"}}}}}}})}};
+    const json bulk = {
+        {"took", 3},
+        {"errors", true},
+        {"items",
+         json::array({{{"index", {{"_id", "1"}, {"status", 201}}}},
+                      {{"create", {{"_id", "2"}, {"status", 400}, {"error", {{"type", "x"}}}}}}})}};
     EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "items.*.error"),
               json({{"items", json::array({{{"create", {{"error", {{"type", "x"}}}}}}})}}));
-    EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "took,errors"), json({{"took", 3}, {"errors", true}}));
+    EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "took,errors"),
+              json({{"took", 3}, {"errors", true}}));
     EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "**.status").dump(),
-              json({{"items", json::array({{{"index", {{"status", 201}}}}, {{"create", {{"status", 400}}}}})}}).dump());
-    EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "-items"), json({{"took", 3}, {"errors", true}}));
+              json({{"items", json::array({{{"index", {{"status", 201}}}},
+                                           {{"create", {{"status", 400}}}}})}})
+                  .dump());
+    EXPECT_EQ(esmend::es_sim::apply_filter_path(bulk, "-items"),
+              json({{"took", 3}, {"errors", true}}));
     EXPECT_EQ(esmend::es_sim::apply_filter_path(json({{"a", 1}}), "nothing"), json::object());
 }
 

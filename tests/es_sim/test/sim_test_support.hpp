@@ -36,21 +36,32 @@ public:
         m_client->set_keep_alive(true);
     }
 
-    void auth(const std::string& user, const std::string& password) { m_client->set_basic_auth(user, password); }
-    void header(const std::string& name, const std::string& value) { m_headers.emplace(name, value); }
+    void auth(const std::string& user, const std::string& password) {
+        m_client->set_basic_auth(user, password);
+    }
+    void header(const std::string& name, const std::string& value) {
+        m_headers.emplace(name, value);
+    }
     void clear_headers() { m_headers.clear(); }
 
     Http call(const std::string& method, const std::string& path, const std::string& body = {},
               const std::string& content_type = "application/json") {
         httplib::Result r = [&] {
-            if (method == "GET") return body.empty() ? m_client->Get(path, m_headers) : m_client->send(request(method, path, body, content_type));
-            if (method == "HEAD") return m_client->Head(path, m_headers);
-            if (method == "DELETE") return body.empty() ? m_client->Delete(path, m_headers) : m_client->Delete(path, m_headers, body, content_type);
-            if (method == "PUT") return m_client->Put(path, m_headers, body, content_type);
+            if (method == "GET")
+                return body.empty() ? m_client->Get(path, m_headers)
+                                    : m_client->send(request(method, path, body, content_type));
+            if (method == "HEAD")
+                return m_client->Head(path, m_headers);
+            if (method == "DELETE")
+                return body.empty() ? m_client->Delete(path, m_headers)
+                                    : m_client->Delete(path, m_headers, body, content_type);
+            if (method == "PUT")
+                return m_client->Put(path, m_headers, body, content_type);
             return m_client->Post(path, m_headers, body, content_type);
         }();
         Http out;
-        if (!r) return out;
+        if (!r)
+            return out;
         out.ok = true;
         out.status = r->status;
         out.body = r->body;
@@ -60,9 +71,15 @@ public:
     }
     Http get(const std::string& path) { return call("GET", path); }
     Http head(const std::string& path) { return call("HEAD", path); }
-    Http del(const std::string& path, const std::string& body = {}) { return call("DELETE", path, body); }
-    Http put(const std::string& path, const nlohmann::json& body) { return call("PUT", path, body.dump()); }
-    Http post(const std::string& path, const nlohmann::json& body) { return call("POST", path, body.dump()); }
+    Http del(const std::string& path, const std::string& body = {}) {
+        return call("DELETE", path, body);
+    }
+    Http put(const std::string& path, const nlohmann::json& body) {
+        return call("PUT", path, body.dump());
+    }
+    Http post(const std::string& path, const nlohmann::json& body) {
+        return call("POST", path, body.dump());
+    }
     Http post_raw(const std::string& path, const std::string& body,
                   const std::string& content_type = "application/x-ndjson") {
         return call("POST", path, body, content_type);
@@ -70,7 +87,8 @@ public:
     // Sends an NDJSON bulk body built from the given lines (each line gets its newline).
     Http bulk(const std::string& path, const std::vector<nlohmann::json>& lines) {
         std::string body;
-        for (const auto& l : lines) body += l.dump() + "\n";
+        for (const auto& l : lines)
+            body += l.dump() + "\n";
         return post_raw(path, body);
     }
 
@@ -78,8 +96,8 @@ public:
     Server& server() { return *m_server; }
 
 private:
-    httplib::Request request(const std::string& method, const std::string& path, const std::string& body,
-                             const std::string& content_type) {
+    httplib::Request request(const std::string& method, const std::string& path,
+                             const std::string& body, const std::string& content_type) {
         httplib::Request req;
         req.method = method;
         req.path = path;

@@ -1,7 +1,7 @@
 #pragma once
-// es-sim's public API: an in-memory Elasticsearch (8.x by default, 7.17 on request) served over HTTP on
-// 127.0.0.1. Tests start one or more Servers in-process on ephemeral ports; the es-sim executable wraps
-// the same class.
+// es-sim's public API: an in-memory Elasticsearch (8.x by default, 7.17 on request) served over
+// HTTP on 127.0.0.1. Tests start one or more Servers in-process on ephemeral ports; the es-sim
+// executable wraps the same class.
 
 #include <cstdint>
 #include <expected>
@@ -11,9 +11,9 @@
 
 namespace esmend::es_sim {
 
-// The built-in roles es-sim knows. They mirror ES's reserved roles closely enough for esmend's checks:
-// superuser may do everything, read_only may read every index (ES "viewer"-like) but write nothing, and
-// no_access may only authenticate.
+// The built-in roles es-sim knows. They mirror ES's reserved roles closely enough for esmend's
+// checks: superuser may do everything, read_only may read every index (ES "viewer"-like) but write
+// nothing, and no_access may only authenticate.
 enum class Role { superuser, read_only, no_access };
 
 struct User {
@@ -29,7 +29,8 @@ struct ApiKey {
 };
 
 struct Options {
-    // "8.19", "8.19.0", "7.17" or "7.17.x"; a bare major.minor picks the patch release es-sim reports.
+    // "8.19", "8.19.0", "7.17" or "7.17.x"; a bare major.minor picks the patch release es-sim
+    // reports.
     std::string version = "8.19.0";
     // 0 picks a free port; start() returns the one bound. The bind host is always 127.0.0.1.
     int port = 0;
@@ -70,8 +71,8 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// The es-sim executable's entry point (see main.cpp): parses the command line, serves until SIGINT or
-// SIGTERM, and returns the process exit code.
+// The es-sim executable's entry point (see main.cpp): parses the command line, serves until SIGINT
+// or SIGTERM, and returns the process exit code.
 int run_main(int argc, char** argv);
 
 } // namespace esmend::es_sim

@@ -27,13 +27,14 @@ struct ParsedDate {
     std::int64_t epoch_millis = 0;
     int offset_seconds = 0;
 };
-[[nodiscard]] std::expected<ParsedDate, std::string> parse_date(std::string_view text, std::string_view format,
+[[nodiscard]] std::expected<ParsedDate, std::string> parse_date(std::string_view text,
+                                                                std::string_view format,
                                                                 int default_offset_seconds,
                                                                 std::int64_t now_millis);
 
 // Prints an instant with a java.time pattern in the given offset, or nullopt for a pattern es-sim
 // cannot print.
-[[nodiscard]] std::optional<std::string> format_epoch_millis(std::int64_t epoch_millis, int offset_seconds,
-                                                             std::string_view pattern);
+[[nodiscard]] std::optional<std::string>
+format_epoch_millis(std::int64_t epoch_millis, int offset_seconds, std::string_view pattern);
 
 } // namespace esmend::es_sim::ingest

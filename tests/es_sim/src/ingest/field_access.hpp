@@ -18,27 +18,34 @@ namespace esmend::es_sim::ingest {
 
 // The document while a pipeline runs.
 struct WorkDoc {
-    nlohmann::json ctx = nlohmann::json::object();    // source fields plus _index/_id/_routing/_version
-    nlohmann::json ingest = nlohmann::json::object(); // the _ingest map: timestamp, pipeline, on_failure_*
-    std::int64_t timestamp_millis = 0;                // the instant behind _ingest.timestamp
-    std::vector<std::string> pipeline_stack;          // executing pipelines, outermost first
+    nlohmann::json ctx =
+        nlohmann::json::object(); // source fields plus _index/_id/_routing/_version
+    nlohmann::json ingest =
+        nlohmann::json::object();            // the _ingest map: timestamp, pipeline, on_failure_*
+    std::int64_t timestamp_millis = 0;       // the instant behind _ingest.timestamp
+    std::vector<std::string> pipeline_stack; // executing pipelines, outermost first
 };
 
 // The metadata keys ES keeps in ctx beside the source (ES IngestDocMetadata).
 [[nodiscard]] bool is_metadata_key(std::string_view key);
 
 // All return ES's illegal_argument_exception (HTTP 400) on a path that cannot be resolved.
-[[nodiscard]] std::expected<nlohmann::json, EsError> get_field(const WorkDoc& doc, std::string_view path);
+[[nodiscard]] std::expected<nlohmann::json, EsError> get_field(const WorkDoc& doc,
+                                                               std::string_view path);
 // Like get_field, but a missing field gives null instead of an error (ES ignoreMissing=true).
-[[nodiscard]] std::expected<nlohmann::json, EsError> get_field_or_null(const WorkDoc& doc, std::string_view path);
+[[nodiscard]] std::expected<nlohmann::json, EsError> get_field_or_null(const WorkDoc& doc,
+                                                                       std::string_view path);
 // ES hasField(path, failOutOfRange=false): never fails.
 [[nodiscard]] bool has_field(const WorkDoc& doc, std::string_view path);
 // ES hasField(path, failOutOfRange=true): a list index beyond the list's end is an error.
-[[nodiscard]] std::expected<bool, EsError> has_field_checked(const WorkDoc& doc, std::string_view path);
-[[nodiscard]] std::expected<void, EsError> set_field(WorkDoc& doc, std::string_view path, nlohmann::json value);
+[[nodiscard]] std::expected<bool, EsError> has_field_checked(const WorkDoc& doc,
+                                                             std::string_view path);
+[[nodiscard]] std::expected<void, EsError> set_field(WorkDoc& doc, std::string_view path,
+                                                     nlohmann::json value);
 // ES appendFieldValue: turns a scalar into a list, appends list values one by one, and with
 // allow_duplicates=false skips values already present.
-[[nodiscard]] std::expected<void, EsError> append_field(WorkDoc& doc, std::string_view path, const nlohmann::json& value,
+[[nodiscard]] std::expected<void, EsError> append_field(WorkDoc& doc, std::string_view path,
+                                                        const nlohmann::json& value,
                                                         bool allow_duplicates);
 [[nodiscard]] std::expected<void, EsError> remove_field(WorkDoc& doc, std::string_view path);
 

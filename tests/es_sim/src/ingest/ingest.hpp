@@ -19,8 +19,10 @@ namespace esmend::es_sim::ingest {
 // missing required properties and malformed options give ES's parse_exception errors.
 [[nodiscard]] std::expected<void, EsError> validate_pipeline(const nlohmann::json& definition);
 // The same, naming the pipeline in the errors that mention it ("pipeline [id] doesn't support one
-// or more provided configuration parameters [...]"). PUT _ingest/pipeline/{id} should call this one.
-[[nodiscard]] std::expected<void, EsError> validate_pipeline(const nlohmann::json& definition, std::string_view id);
+// or more provided configuration parameters [...]"). PUT _ingest/pipeline/{id} should call this
+// one.
+[[nodiscard]] std::expected<void, EsError> validate_pipeline(const nlohmann::json& definition,
+                                                             std::string_view id);
 
 // The document a pipeline sees: ctx is the _source plus the metadata fields _index, _id, _routing,
 // _version... exactly as ES exposes them to processors. A processor that changes _index redirects
@@ -37,14 +39,15 @@ struct IngestDocument {
 // Returns the definition of a stored pipeline, or null if there is none.
 using PipelineLookup = std::function<const nlohmann::json*(std::string_view id)>;
 
-// Runs stored pipeline `id` on `doc`. A failure not handled by on_failure/ignore_failure returns the
-// error ES reports for the bulk item (type, reason, and the processor metadata ES adds).
+// Runs stored pipeline `id` on `doc`. A failure not handled by on_failure/ignore_failure returns
+// the error ES reports for the bulk item (type, reason, and the processor metadata ES adds).
 [[nodiscard]] std::expected<void, EsError> run_pipeline(std::string_view id, IngestDocument& doc,
-                                                       const PipelineLookup& lookup);
+                                                        const PipelineLookup& lookup);
 
 // POST _ingest/pipeline/_simulate and _ingest/pipeline/{id}/_simulate: the whole response body.
 [[nodiscard]] std::expected<nlohmann::json, EsError> simulate(const nlohmann::json& body,
                                                               const std::optional<std::string>& id,
-                                                              bool verbose, const PipelineLookup& lookup);
+                                                              bool verbose,
+                                                              const PipelineLookup& lookup);
 
 } // namespace esmend::es_sim::ingest

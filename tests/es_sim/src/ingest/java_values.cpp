@@ -19,15 +19,18 @@ std::string java_class_name(const json& value) {
         return "java.lang.Boolean";
     case json::value_t::number_integer: {
         const auto v = value.get<std::int64_t>();
-        if (v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max()) {
+        if (v >= std::numeric_limits<std::int32_t>::min() &&
+            v <= std::numeric_limits<std::int32_t>::max()) {
             return "java.lang.Integer";
         }
         return "java.lang.Long";
     }
     case json::value_t::number_unsigned: {
         const auto v = value.get<std::uint64_t>();
-        if (v <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) return "java.lang.Integer";
-        if (v <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return "java.lang.Long";
+        if (v <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
+            return "java.lang.Integer";
+        if (v <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return "java.lang.Long";
         return "java.math.BigInteger";
     }
     case json::value_t::number_float:
@@ -42,9 +45,12 @@ std::string java_class_name(const json& value) {
 }
 
 std::string java_double_to_string(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-    if (value == 0.0) return std::signbit(value) ? "-0.0" : "0.0";
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value > 0 ? "Infinity" : "-Infinity";
+    if (value == 0.0)
+        return std::signbit(value) ? "-0.0" : "0.0";
     // Shortest round-trip digits, as Double.toString has produced since JDK 19.
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
@@ -59,16 +65,19 @@ std::string java_double_to_string(double value) {
     const int exponent = std::stoi(sci.substr(e_pos + 1));
     std::string digits;
     for (char c : mantissa) {
-        if (c != '.') digits.push_back(c);
+        if (c != '.')
+            digits.push_back(c);
     }
-    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    while (digits.size() > 1 && digits.back() == '0')
+        digits.pop_back();
     std::string out = negative ? "-" : "";
     const double magnitude = std::fabs(value);
     if (magnitude >= 1e-3 && magnitude < 1e7) {
         if (exponent >= 0) {
             const auto int_len = static_cast<std::size_t>(exponent) + 1;
             std::string int_part = digits.substr(0, std::min(int_len, digits.size()));
-            while (int_part.size() < int_len) int_part.push_back('0');
+            while (int_part.size() < int_len)
+                int_part.push_back('0');
             std::string frac = digits.size() > int_len ? digits.substr(int_len) : "0";
             out += int_part + "." + frac;
         } else {
@@ -103,7 +112,8 @@ std::string java_to_string(const json& value) {
         std::string out = "[";
         bool first = true;
         for (const auto& item : value) {
-            if (!first) out += ", ";
+            if (!first)
+                out += ", ";
             first = false;
             out += java_to_string(item);
         }
@@ -113,7 +123,8 @@ std::string java_to_string(const json& value) {
         std::string out = "{";
         bool first = true;
         for (const auto& [k, v] : value.items()) {
-            if (!first) out += ", ";
+            if (!first)
+                out += ", ";
             first = false;
             out += k + "=" + java_to_string(v);
         }
@@ -133,8 +144,10 @@ std::string java_zoned_date_time_string(std::int64_t epoch_millis) {
     // the fraction is a whole number of milliseconds; the UTC zone prints as "Z".
     const std::int64_t ms = ((epoch_millis % 1000) + 1000) % 1000;
     const std::int64_t secs_of_minute = (((epoch_millis - ms) / 1000) % 60 + 60) % 60;
-    if (ms != 0) return format_epoch_millis(epoch_millis, 0, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").value_or("");
-    if (secs_of_minute != 0) return format_epoch_millis(epoch_millis, 0, "yyyy-MM-dd'T'HH:mm:ss'Z'").value_or("");
+    if (ms != 0)
+        return format_epoch_millis(epoch_millis, 0, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").value_or("");
+    if (secs_of_minute != 0)
+        return format_epoch_millis(epoch_millis, 0, "yyyy-MM-dd'T'HH:mm:ss'Z'").value_or("");
     return format_epoch_millis(epoch_millis, 0, "yyyy-MM-dd'T'HH:mm'Z'").value_or("");
 }
 

@@ -12,8 +12,9 @@
 namespace esmend::es_sim::ingest {
 
 // The Java class ES's JSON parser produces for a value: java.lang.String, java.lang.Integer (if the
-// number fits in an int), java.lang.Long, java.math.BigInteger, java.lang.Double, java.lang.Boolean,
-// java.util.ArrayList, java.util.HashMap. Null has no class; "null" is returned for it.
+// number fits in an int), java.lang.Long, java.math.BigInteger, java.lang.Double,
+// java.lang.Boolean, java.util.ArrayList, java.util.HashMap. Null has no class; "null" is returned
+// for it.
 [[nodiscard]] std::string java_class_name(const nlohmann::json& value);
 
 // Java's toString() of the value: strings raw, lists "[a, b]", maps "{k=v}", doubles as
@@ -28,7 +29,8 @@ namespace esmend::es_sim::ingest {
 [[nodiscard]] std::string iso_millis_utc(std::int64_t epoch_millis);
 
 // ZonedDateTime.toString() of an epoch-millisecond UTC instant, which is what a mustache template
-// prints for {{_ingest.timestamp}}: seconds and fraction are left out when zero ("2024-01-02T03:04Z").
+// prints for {{_ingest.timestamp}}: seconds and fraction are left out when zero
+// ("2024-01-02T03:04Z").
 [[nodiscard]] std::string java_zoned_date_time_string(std::int64_t epoch_millis);
 
 } // namespace esmend::es_sim::ingest

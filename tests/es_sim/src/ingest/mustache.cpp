@@ -22,8 +22,10 @@ struct Tag {
 std::string trim(std::string_view s) {
     std::size_t b = 0;
     std::size_t e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+    while (b < e && (s[b] == ' ' || s[b] == '\t'))
+        ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        --e;
     return std::string(s.substr(b, e - b));
 }
 
@@ -31,7 +33,8 @@ std::string trim(std::string_view s) {
 bool next_tag(std::string_view text, std::size_t from, Tag& tag, bool& unterminated) {
     unterminated = false;
     const auto open = text.find("{{", from);
-    if (open == std::string_view::npos) return false;
+    if (open == std::string_view::npos)
+        return false;
     tag = Tag{};
     tag.begin = open;
     if (open + 2 < text.size() && text[open + 2] == '{') {
@@ -70,13 +73,27 @@ std::string json_escape(std::string_view s) {
     for (char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
         switch (ch) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];
@@ -112,7 +129,8 @@ std::string lookup(const WorkDoc& doc, const std::string& name) {
     if (name == "_ingest.timestamp" && doc.ingest.contains("timestamp")) {
         return java_zoned_date_time_string(doc.timestamp_millis);
     }
-    if (name == ".") return "";
+    if (name == ".")
+        return "";
     // Mustache resolves dotted names one step at a time; a missing step renders nothing.
     const json* context = nullptr;
     std::string_view rest = name;
@@ -129,10 +147,12 @@ std::string lookup(const WorkDoc& doc, const std::string& name) {
     std::size_t start = 0;
     while (true) {
         const auto dot = rest.find('.', start);
-        const std::string el(rest.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        const std::string el(rest.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
         if (context->is_object()) {
             auto it = context->find(el);
-            if (it == context->end()) return "";
+            if (it == context->end())
+                return "";
             context = &*it;
         } else if (context->is_array()) {
             std::size_t idx = 0;
@@ -141,21 +161,26 @@ std::string lookup(const WorkDoc& doc, const std::string& name) {
             } catch (...) {
                 return "";
             }
-            if (idx >= context->size()) return "";
+            if (idx >= context->size())
+                return "";
             context = &(*context)[idx];
         } else {
             return "";
         }
-        if (dot == std::string_view::npos) break;
+        if (dot == std::string_view::npos)
+            break;
         start = dot + 1;
     }
-    if (context->is_null()) return "";
+    if (context->is_null())
+        return "";
     return java_to_string(*context);
 }
 
 } // namespace
 
-bool is_template(std::string_view text) { return text.find("{{") != std::string_view::npos; }
+bool is_template(std::string_view text) {
+    return text.find("{{") != std::string_view::npos;
+}
 
 std::expected<void, std::string> validate_template(std::string_view text) {
     std::size_t from = 0;
@@ -163,12 +188,14 @@ std::expected<void, std::string> validate_template(std::string_view text) {
     bool unterminated = false;
     while (next_tag(text, from, tag, unterminated)) {
         if (tag.kind != 0 && tag.kind != '!') {
-            return std::unexpected("es-sim supports only mustache variable tags, not [{{" + std::string(1, tag.kind) +
-                                   tag.name + "}}]");
+            return std::unexpected("es-sim supports only mustache variable tags, not [{{" +
+                                   std::string(1, tag.kind) + tag.name + "}}]");
         }
         from = tag.end;
     }
-    if (unterminated) return std::unexpected("Improperly closed variable in template [" + std::string(text) + "]");
+    if (unterminated)
+        return std::unexpected("Improperly closed variable in template [" + std::string(text) +
+                               "]");
     return {};
 }
 

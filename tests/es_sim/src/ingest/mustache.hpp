@@ -20,7 +20,8 @@ namespace esmend::es_sim::ingest {
 [[nodiscard]] std::expected<void, std::string> validate_template(std::string_view text);
 
 // How {{ }} values are escaped: ES CustomMustacheFactory's encoders, picked by the set/append
-// processors' media_type (application/json by default, text/plain, application/x-www-form-urlencoded).
+// processors' media_type (application/json by default, text/plain,
+// application/x-www-form-urlencoded).
 enum class TemplateEncoding { json, plain_text, url };
 
 // Renders a template against the document.

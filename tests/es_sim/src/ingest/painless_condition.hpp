@@ -7,8 +7,9 @@
 //   literals      'str' "str" 12 1.5 true false null
 //   ctx access    ctx.a.b  ctx?.a  ctx.a?.b  ctx['a']  ctx.a[0]
 //   operators     == != === !== < <= > >= && || ! unary - and parentheses
-//   instanceof    x instanceof List | Map | String | Number | Integer | Long | Double | Boolean | Object
-//   methods       contains(x) startsWith(s) endsWith(s) isEmpty() size() length() containsKey(k)
+//   instanceof    x instanceof List | Map | String | Number | Integer | Long | Double | Boolean |
+//   Object methods       contains(x) startsWith(s) endsWith(s) isEmpty() size() length()
+//   containsKey(k)
 //                 equals(x) equalsIgnoreCase(s) toLowerCase() toUpperCase() trim()
 //   an optional leading "return" and trailing ";".
 // Errors while evaluating (a field or method on null without ?., comparing non-numbers with <)

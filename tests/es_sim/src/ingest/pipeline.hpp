@@ -53,22 +53,24 @@ struct CompiledPipeline {
     NodeList on_failure;
 };
 
-[[nodiscard]] std::expected<CompiledPipeline, EsError> compile_pipeline(const nlohmann::json& definition,
-                                                                        std::string_view id);
+[[nodiscard]] std::expected<CompiledPipeline, EsError>
+compile_pipeline(const nlohmann::json& definition, std::string_view id);
 
 // Runs a compiled pipeline the way IngestDocument.executePipeline does: cycle check, pipeline
 // stack, _ingest.pipeline, processors, then the pipeline's on_failure handlers.
-[[nodiscard]] std::expected<Flow, Failure> execute_pipeline(const CompiledPipeline& pipeline, WorkDoc& doc,
-                                                            RunState& state);
+[[nodiscard]] std::expected<Flow, Failure> execute_pipeline(const CompiledPipeline& pipeline,
+                                                            WorkDoc& doc, RunState& state);
 
 // The processor types es-sim implements; any other name is "No processor type exists".
-[[nodiscard]] std::expected<LeafFn, EsError> build_processor(const std::string& type, const std::optional<std::string>& tag,
-                                                            nlohmann::json& config);
+[[nodiscard]] std::expected<LeafFn, EsError> build_processor(const std::string& type,
+                                                             const std::optional<std::string>& tag,
+                                                             nlohmann::json& config);
 
 // The ES parse_exception for a processor option, with ES's processor_type / processor_tag /
 // property_name metadata (ConfigurationUtils.newConfigurationException).
 [[nodiscard]] EsError config_error(const std::string& type, const std::optional<std::string>& tag,
-                                   const std::optional<std::string>& property, const std::string& reason);
+                                   const std::optional<std::string>& property,
+                                   const std::string& reason);
 
 // The "doc" object of a _simulate result (ES WriteableIngestDocument): metadata printed with
 // toString(), then _source and _ingest.

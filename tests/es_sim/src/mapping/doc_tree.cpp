@@ -14,9 +14,11 @@ public:
     std::expected<DocNode, std::string> run() {
         skip_ws();
         DocNode root;
-        if (auto ok = value(root, 0); !ok) return std::unexpected(ok.error());
+        if (auto ok = value(root, 0); !ok)
+            return std::unexpected(ok.error());
         skip_ws();
-        if (m_pos != m_text.size()) return std::unexpected(std::string("trailing data"));
+        if (m_pos != m_text.size())
+            return std::unexpected(std::string("trailing data"));
         return root;
     }
 
@@ -46,12 +48,16 @@ private:
     }
 
     std::expected<void, std::string> value(DocNode& out, int depth) {
-        if (depth > k_max_depth) return std::unexpected(std::string("too deep"));
-        if (m_pos >= m_text.size()) return std::unexpected(std::string("unexpected end"));
+        if (depth > k_max_depth)
+            return std::unexpected(std::string("too deep"));
+        if (m_pos >= m_text.size())
+            return std::unexpected(std::string("unexpected end"));
         out.start = here();
         const char c = m_text[m_pos];
-        if (c == '{') return object(out, depth);
-        if (c == '[') return array(out, depth);
+        if (c == '{')
+            return object(out, depth);
+        if (c == '[')
+            return array(out, depth);
         if (c == '"') {
             out.kind = NodeKind::string;
             return string(out.text);
@@ -87,18 +93,23 @@ private:
         }
         while (true) {
             skip_ws();
-            if (m_pos >= m_text.size() || m_text[m_pos] != '"') return std::unexpected(std::string("expected key"));
+            if (m_pos >= m_text.size() || m_text[m_pos] != '"')
+                return std::unexpected(std::string("expected key"));
             std::string key;
-            if (auto ok = string(key); !ok) return ok;
+            if (auto ok = string(key); !ok)
+                return ok;
             skip_ws();
-            if (m_pos >= m_text.size() || m_text[m_pos] != ':') return std::unexpected(std::string("expected ':'"));
+            if (m_pos >= m_text.size() || m_text[m_pos] != ':')
+                return std::unexpected(std::string("expected ':'"));
             ++m_pos;
             skip_ws();
             DocNode child;
-            if (auto ok = value(child, depth + 1); !ok) return ok;
+            if (auto ok = value(child, depth + 1); !ok)
+                return ok;
             out.members.emplace_back(std::move(key), std::move(child));
             skip_ws();
-            if (m_pos >= m_text.size()) return std::unexpected(std::string("unexpected end"));
+            if (m_pos >= m_text.size())
+                return std::unexpected(std::string("unexpected end"));
             if (m_text[m_pos] == ',') {
                 ++m_pos;
                 continue;
@@ -124,10 +135,12 @@ private:
         while (true) {
             skip_ws();
             DocNode child;
-            if (auto ok = value(child, depth + 1); !ok) return ok;
+            if (auto ok = value(child, depth + 1); !ok)
+                return ok;
             out.items.push_back(std::move(child));
             skip_ws();
-            if (m_pos >= m_text.size()) return std::unexpected(std::string("unexpected end"));
+            if (m_pos >= m_text.size())
+                return std::unexpected(std::string("unexpected end"));
             if (m_text[m_pos] == ',') {
                 ++m_pos;
                 continue;
@@ -160,15 +173,20 @@ private:
     }
 
     std::expected<std::uint32_t, std::string> hex4() {
-        if (m_pos + 4 > m_text.size()) return std::unexpected(std::string("bad escape"));
+        if (m_pos + 4 > m_text.size())
+            return std::unexpected(std::string("bad escape"));
         std::uint32_t v = 0;
         for (int i = 0; i < 4; ++i) {
             const char h = m_text[m_pos++];
             v <<= 4;
-            if (h >= '0' && h <= '9') v |= static_cast<std::uint32_t>(h - '0');
-            else if (h >= 'a' && h <= 'f') v |= static_cast<std::uint32_t>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') v |= static_cast<std::uint32_t>(h - 'A' + 10);
-            else return std::unexpected(std::string("bad escape"));
+            if (h >= '0' && h <= '9')
+                v |= static_cast<std::uint32_t>(h - '0');
+            else if (h >= 'a' && h <= 'f')
+                v |= static_cast<std::uint32_t>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F')
+                v |= static_cast<std::uint32_t>(h - 'A' + 10);
+            else
+                return std::unexpected(std::string("bad escape"));
         }
         return v;
     }
@@ -178,37 +196,60 @@ private:
         while (m_pos < m_text.size()) {
             // Copy the run of plain characters in one step.
             std::size_t run = m_pos;
-            while (run < m_text.size() && m_text[run] != '"' && m_text[run] != '\\') ++run;
+            while (run < m_text.size() && m_text[run] != '"' && m_text[run] != '\\')
+                ++run;
             out.append(m_text.data() + m_pos, run - m_pos);
             m_pos = run;
-            if (m_pos >= m_text.size()) break;
+            if (m_pos >= m_text.size())
+                break;
             const char c = m_text[m_pos++];
-            if (c == '"') return {};
-            if (m_pos >= m_text.size()) break;
+            if (c == '"')
+                return {};
+            if (m_pos >= m_text.size())
+                break;
             const char e = m_text[m_pos++];
             switch (e) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '/':
+                out.push_back('/');
+                break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
             case 'u': {
                 auto cp = hex4();
-                if (!cp) return std::unexpected(cp.error());
+                if (!cp)
+                    return std::unexpected(cp.error());
                 std::uint32_t code = *cp;
                 if (code >= 0xD800 && code < 0xDC00 && m_text.substr(m_pos, 2) == "\\u") {
                     m_pos += 2;
                     auto low = hex4();
-                    if (!low) return std::unexpected(low.error());
+                    if (!low)
+                        return std::unexpected(low.error());
                     code = 0x10000 + ((code - 0xD800) << 10) + (*low - 0xDC00);
                 }
                 append_utf8(out, code);
                 break;
             }
-            default: return std::unexpected(std::string("bad escape"));
+            default:
+                return std::unexpected(std::string("bad escape"));
             }
         }
         return std::unexpected(std::string("unterminated string"));
@@ -217,7 +258,8 @@ private:
     std::expected<void, std::string> number(DocNode& out) {
         out.kind = NodeKind::number;
         const std::size_t begin = m_pos;
-        if (m_pos < m_text.size() && m_text[m_pos] == '-') ++m_pos;
+        if (m_pos < m_text.size() && m_text[m_pos] == '-')
+            ++m_pos;
         while (m_pos < m_text.size()) {
             const char c = m_text[m_pos];
             if (c >= '0' && c <= '9') {
@@ -229,7 +271,8 @@ private:
                 break;
             }
         }
-        if (m_pos == begin) return std::unexpected(std::string("unexpected character"));
+        if (m_pos == begin)
+            return std::unexpected(std::string("unexpected character"));
         out.text = std::string(m_text.substr(begin, m_pos - begin));
         return {};
     }
@@ -237,6 +280,8 @@ private:
 
 } // namespace
 
-std::expected<DocNode, std::string> parse_doc_tree(std::string_view text) { return TreeParser(text).run(); }
+std::expected<DocNode, std::string> parse_doc_tree(std::string_view text) {
+    return TreeParser(text).run();
+}
 
 } // namespace esmend::es_sim::mapping_detail

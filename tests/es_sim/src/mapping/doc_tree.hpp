@@ -19,7 +19,9 @@ struct TokenLocation {
     std::uint32_t line = 1;
     std::uint32_t column = 1;
 
-    [[nodiscard]] std::string text() const { return std::to_string(line) + ":" + std::to_string(column); }
+    [[nodiscard]] std::string text() const {
+        return std::to_string(line) + ":" + std::to_string(column);
+    }
 };
 
 enum class NodeKind : std::uint8_t { object, array, string, number, boolean, null };
@@ -29,9 +31,9 @@ struct DocNode {
     // Strings: the decoded UTF-8 text. Numbers: the raw token text ("42.70", "1e3").
     // Booleans: "true" or "false".
     std::string text;
-    bool is_float = false;    // numbers only: the token has a fraction or an exponent
-    TokenLocation start;      // the first character of the token ('{', '[', '"', digit...)
-    TokenLocation end;        // containers only: the closing '}' or ']'
+    bool is_float = false; // numbers only: the token has a fraction or an exponent
+    TokenLocation start;   // the first character of the token ('{', '[', '"', digit...)
+    TokenLocation end;     // containers only: the closing '}' or ']'
     std::vector<std::pair<std::string, DocNode>> members; // objects, in document order
     std::vector<DocNode> items;                           // arrays
 };

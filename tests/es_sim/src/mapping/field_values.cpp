@@ -30,19 +30,24 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
 
 std::optional<std::array<std::uint8_t, 4>> parse_v4(std::string_view text) {
     const auto parts = split(text, '.');
-    if (parts.size() != 4) return std::nullopt;
+    if (parts.size() != 4)
+        return std::nullopt;
     std::array<std::uint8_t, 4> out{};
     for (std::size_t i = 0; i < 4; ++i) {
         const auto part = parts[i];
         // Guava's parseOctet: 1-3 decimal digits, no leading zero, at most 255.
-        if (part.empty() || part.size() > 3) return std::nullopt;
-        if (part.size() > 1 && part[0] == '0') return std::nullopt;
+        if (part.empty() || part.size() > 3)
+            return std::nullopt;
+        if (part.size() > 1 && part[0] == '0')
+            return std::nullopt;
         unsigned value = 0;
         for (const char c : part) {
-            if (c < '0' || c > '9') return std::nullopt;
+            if (c < '0' || c > '9')
+                return std::nullopt;
             value = value * 10 + static_cast<unsigned>(c - '0');
         }
-        if (value > 255) return std::nullopt;
+        if (value > 255)
+            return std::nullopt;
         out[i] = static_cast<std::uint8_t>(value);
     }
     return out;
@@ -50,11 +55,13 @@ std::optional<std::array<std::uint8_t, 4>> parse_v4(std::string_view text) {
 
 std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view text) {
     const auto parts = split(text, ':');
-    if (parts.size() < 3 || parts.size() > 9) return std::nullopt;
+    if (parts.size() < 3 || parts.size() > 9)
+        return std::nullopt;
     int skip_index = -1;
     for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
         if (parts[i].empty()) {
-            if (skip_index >= 0) return std::nullopt;
+            if (skip_index >= 0)
+                return std::nullopt;
             skip_index = static_cast<int>(i);
         }
     }
@@ -64,26 +71,35 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view text) {
     if (skip_index >= 0) {
         parts_hi = skip_index;
         parts_lo = count - skip_index - 1;
-        if (parts.front().empty() && --parts_hi != 0) return std::nullopt;
-        if (parts.back().empty() && --parts_lo != 0) return std::nullopt;
+        if (parts.front().empty() && --parts_hi != 0)
+            return std::nullopt;
+        if (parts.back().empty() && --parts_lo != 0)
+            return std::nullopt;
     } else {
         parts_hi = count;
         parts_lo = 0;
-        if (parts.front().empty() || parts.back().empty()) return std::nullopt;
+        if (parts.front().empty() || parts.back().empty())
+            return std::nullopt;
     }
     const int skipped = 8 - (parts_hi + parts_lo);
-    if (skip_index >= 0 ? skipped < 1 : skipped != 0) return std::nullopt;
+    if (skip_index >= 0 ? skipped < 1 : skipped != 0)
+        return std::nullopt;
     std::array<std::uint8_t, 16> out{};
     std::size_t pos = 0;
     auto hextet = [&](std::string_view part) -> bool {
-        if (part.empty() || part.size() > 4) return false;
+        if (part.empty() || part.size() > 4)
+            return false;
         unsigned value = 0;
         for (const char c : part) {
             unsigned digit = 0;
-            if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
-            else return false;
+            if (c >= '0' && c <= '9')
+                digit = static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                digit = static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                digit = static_cast<unsigned>(c - 'A' + 10);
+            else
+                return false;
             value = value * 16 + digit;
         }
         out[pos++] = static_cast<std::uint8_t>(value >> 8);
@@ -91,11 +107,13 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view text) {
         return true;
     };
     for (int i = 0; i < parts_hi; ++i) {
-        if (!hextet(parts[static_cast<std::size_t>(i)])) return std::nullopt;
+        if (!hextet(parts[static_cast<std::size_t>(i)]))
+            return std::nullopt;
     }
     pos += static_cast<std::size_t>(skipped) * 2;
     for (int i = parts_lo; i > 0; --i) {
-        if (!hextet(parts[static_cast<std::size_t>(count - i)])) return std::nullopt;
+        if (!hextet(parts[static_cast<std::size_t>(count - i)]))
+            return std::nullopt;
     }
     return out;
 }
@@ -108,7 +126,8 @@ std::string format_v4(const std::uint8_t* b) {
 // RFC 5952 text, as ES's InetAddresses.toAddrString prints it.
 std::string format_v6(const std::array<std::uint8_t, 16>& bytes) {
     std::array<unsigned, 8> h{};
-    for (std::size_t i = 0; i < 8; ++i) h[i] = (static_cast<unsigned>(bytes[2 * i]) << 8) | bytes[2 * i + 1];
+    for (std::size_t i = 0; i < 8; ++i)
+        h[i] = (static_cast<unsigned>(bytes[2 * i]) << 8) | bytes[2 * i + 1];
     int best_start = -1;
     int best_len = 0;
     for (int i = 0; i < 8;) {
@@ -117,14 +136,16 @@ std::string format_v6(const std::array<std::uint8_t, 16>& bytes) {
             continue;
         }
         int j = i;
-        while (j < 8 && h[static_cast<std::size_t>(j)] == 0) ++j;
+        while (j < 8 && h[static_cast<std::size_t>(j)] == 0)
+            ++j;
         if (j - i > best_len) {
             best_len = j - i;
             best_start = i;
         }
         i = j;
     }
-    if (best_len < 2) best_start = -1;
+    if (best_len < 2)
+        best_start = -1;
     std::string out;
     static constexpr char k_hex[] = "0123456789abcdef";
     for (int i = 0; i < 8; ++i) {
@@ -133,7 +154,8 @@ std::string format_v6(const std::array<std::uint8_t, 16>& bytes) {
             i += best_len - 1;
             continue;
         }
-        if (!out.empty() && out.back() != ':') out.push_back(':');
+        if (!out.empty() && out.back() != ':')
+            out.push_back(':');
         const unsigned v = h[static_cast<std::size_t>(i)];
         bool started = false;
         for (int shift = 12; shift >= 0; shift -= 4) {
@@ -159,11 +181,15 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
-    static constexpr std::array<unsigned, 12> k_days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && is_leap(y)) return 29;
+    static constexpr std::array<unsigned, 12> k_days{31, 28, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
+    if (m == 2 && is_leap(y))
+        return 29;
     return k_days[m - 1];
 }
 
@@ -193,21 +219,26 @@ public:
     [[nodiscard]] std::size_t pos() const { return m_pos; }
     void advance(std::size_t n = 1) { m_pos += n; }
     bool eat(char c) {
-        if (peek() != c) return false;
+        if (peek() != c)
+            return false;
         ++m_pos;
         return true;
     }
     // Reads between min and max decimal digits.
-    std::optional<std::int64_t> digits(std::size_t min, std::size_t max, std::size_t* count = nullptr) {
+    std::optional<std::int64_t> digits(std::size_t min, std::size_t max,
+                                       std::size_t* count = nullptr) {
         std::size_t n = 0;
         std::int64_t v = 0;
-        while (n < max && m_pos + n < m_text.size() && m_text[m_pos + n] >= '0' && m_text[m_pos + n] <= '9') {
+        while (n < max && m_pos + n < m_text.size() && m_text[m_pos + n] >= '0' &&
+               m_text[m_pos + n] <= '9') {
             v = v * 10 + (m_text[m_pos + n] - '0');
             ++n;
         }
-        if (n < min) return std::nullopt;
+        if (n < min)
+            return std::nullopt;
         m_pos += n;
-        if (count) *count = n;
+        if (count)
+            *count = n;
         return v;
     }
     [[nodiscard]] std::string_view rest() const { return m_text.substr(m_pos); }
@@ -224,19 +255,23 @@ bool parse_offset(Cursor& c, bool allow_z, std::int64_t& offset) {
         return true;
     }
     const char sign = c.peek();
-    if (sign != '+' && sign != '-') return false;
+    if (sign != '+' && sign != '-')
+        return false;
     c.advance();
     auto hh = c.digits(2, 2);
-    if (!hh || *hh > 18) return false;
+    if (!hh || *hh > 18)
+        return false;
     std::int64_t mm = 0;
     if (c.eat(':')) {
         auto m = c.digits(2, 2);
-        if (!m) return false;
+        if (!m)
+            return false;
         mm = *m;
     } else if (auto m = c.digits(2, 2)) {
         mm = *m;
     }
-    if (mm > 59) return false;
+    if (mm > 59)
+        return false;
     offset = (*hh * 3600 + mm * 60) * (sign == '-' ? -1 : 1);
     return true;
 }
@@ -244,9 +279,11 @@ bool parse_offset(Cursor& c, bool allow_z, std::int64_t& offset) {
 bool parse_fraction(Cursor& c, std::size_t min, std::size_t max, std::int64_t& nanos) {
     std::size_t n = 0;
     auto v = c.digits(min, max, &n);
-    if (!v) return false;
+    if (!v)
+        return false;
     std::int64_t value = *v;
-    for (std::size_t i = n; i < 9; ++i) value *= 10;
+    for (std::size_t i = n; i < 9; ++i)
+        value *= 10;
     nanos = value;
     return true;
 }
@@ -259,46 +296,55 @@ std::expected<DateParts, ParseFailure> parse_iso(std::string_view text, bool str
     const std::size_t year_min = 4;
     const std::size_t year_max = strict ? 4 : 9;
     auto year = c.digits(year_min, year_max);
-    if (!year) return fail();
+    if (!year)
+        return fail();
     p.year = *year;
     if (c.eat('-')) {
         auto month = c.digits(strict ? 2 : 1, 2);
-        if (!month) return fail();
+        if (!month)
+            return fail();
         p.month = static_cast<unsigned>(*month);
         if (c.eat('-')) {
             auto day = c.digits(strict ? 2 : 1, 2);
-            if (!day) return fail();
+            if (!day)
+                return fail();
             p.day = static_cast<unsigned>(*day);
             if (c.eat('T')) {
                 auto hour = c.digits(strict ? 2 : 1, 2);
-                if (!hour) return fail();
+                if (!hour)
+                    return fail();
                 p.hour = static_cast<unsigned>(*hour);
                 if (c.eat(':')) {
                     auto minute = c.digits(strict ? 2 : 1, 2);
-                    if (!minute) return fail();
+                    if (!minute)
+                        return fail();
                     p.minute = static_cast<unsigned>(*minute);
                     if (c.eat(':')) {
                         auto second = c.digits(strict ? 2 : 1, 2);
-                        if (!second) return fail();
+                        if (!second)
+                            return fail();
                         p.second = static_cast<unsigned>(*second);
                         if (c.peek() == '.' || c.peek() == ',') {
                             c.advance();
-                            if (!parse_fraction(c, 1, 9, p.nanos)) return fail();
+                            if (!parse_fraction(c, 1, 9, p.nanos))
+                                return fail();
                         }
                     }
                 }
-                if (!c.done() && !parse_offset(c, true, p.offset_seconds)) return fail();
+                if (!c.done() && !parse_offset(c, true, p.offset_seconds))
+                    return fail();
             }
         }
     }
-    if (!c.done()) return std::unexpected(ParseFailure{c.pos(), true, false});
+    if (!c.done())
+        return std::unexpected(ParseFailure{c.pos(), true, false});
     return p;
 }
 
 bool month_name(Cursor& c, bool full, unsigned& month) {
-    static constexpr std::array<std::string_view, 12> k_names{"January", "February", "March",     "April",
-                                                              "May",     "June",     "July",      "August",
-                                                              "September", "October", "November", "December"};
+    static constexpr std::array<std::string_view, 12> k_names{
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December"};
     const auto rest = c.rest();
     for (unsigned i = 0; i < 12; ++i) {
         const auto name = full ? k_names[i] : k_names[i].substr(0, 3);
@@ -312,8 +358,8 @@ bool month_name(Cursor& c, bool full, unsigned& month) {
 }
 
 bool day_name(Cursor& c, bool full) {
-    static constexpr std::array<std::string_view, 7> k_names{"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                                             "Friday", "Saturday", "Sunday"};
+    static constexpr std::array<std::string_view, 7> k_names{
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
     const auto rest = c.rest();
     for (const auto name : k_names) {
         const auto n = full ? name : name.substr(0, 3);
@@ -333,15 +379,18 @@ std::expected<std::vector<std::string>, std::string> tokenize_pattern(std::strin
         const char ch = pattern[i];
         if (ch == '\'') {
             const std::size_t end = pattern.find('\'', i + 1);
-            if (end == std::string_view::npos) return std::unexpected(std::string("unterminated quote"));
+            if (end == std::string_view::npos)
+                return std::unexpected(std::string("unterminated quote"));
             std::string lit = "\x01";
             lit += pattern.substr(i + 1, end - i - 1);
-            if (end == i + 1) lit = "\x01'";
+            if (end == i + 1)
+                lit = "\x01'";
             tokens.push_back(std::move(lit));
             i = end + 1;
         } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
             std::size_t j = i;
-            while (j < pattern.size() && pattern[j] == ch) ++j;
+            while (j < pattern.size() && pattern[j] == ch)
+                ++j;
             static constexpr std::string_view k_supported = "yuMLdHhmsSnaEXxZVz";
             if (k_supported.find(ch) == std::string_view::npos) {
                 return std::unexpected("Unknown pattern letter: " + std::string(1, ch));
@@ -359,9 +408,12 @@ std::expected<std::vector<std::string>, std::string> tokenize_pattern(std::strin
     return tokens;
 }
 
-bool is_letter_token(const std::string& t) { return !t.empty() && t[0] != '\x01'; }
+bool is_letter_token(const std::string& t) {
+    return !t.empty() && t[0] != '\x01';
+}
 
-std::expected<DateParts, ParseFailure> parse_pattern(const std::vector<std::string>& tokens, std::string_view text) {
+std::expected<DateParts, ParseFailure> parse_pattern(const std::vector<std::string>& tokens,
+                                                     std::string_view text) {
     Cursor c(text);
     DateParts p;
     bool pm = false;
@@ -372,24 +424,29 @@ std::expected<DateParts, ParseFailure> parse_pattern(const std::vector<std::stri
         const bool adjacent = i + 1 < tokens.size() && is_letter_token(tokens[i + 1]);
         if (!is_letter_token(t)) {
             const auto lit = std::string_view(t).substr(1);
-            if (c.rest().substr(0, lit.size()) != lit) return fail();
+            if (c.rest().substr(0, lit.size()) != lit)
+                return fail();
             c.advance(lit.size());
             continue;
         }
         const char letter = t[0];
         const std::size_t n = t.size();
-        auto number = [&](std::size_t min, std::size_t max) { return c.digits(min, adjacent ? min : max); };
+        auto number = [&](std::size_t min, std::size_t max) {
+            return c.digits(min, adjacent ? min : max);
+        };
         switch (letter) {
         case 'y':
         case 'u': {
             if (n == 2) {
                 auto v = c.digits(2, 2);
-                if (!v) return fail();
+                if (!v)
+                    return fail();
                 p.year = 2000 + *v;
             } else {
                 const bool negative = c.eat('-');
                 auto v = number(n, 9);
-                if (!v) return fail();
+                if (!v)
+                    return fail();
                 p.year = negative ? -*v : *v;
             }
             break;
@@ -397,42 +454,49 @@ std::expected<DateParts, ParseFailure> parse_pattern(const std::vector<std::stri
         case 'M':
         case 'L': {
             if (n >= 3) {
-                if (!month_name(c, n >= 4, p.month)) return fail();
+                if (!month_name(c, n >= 4, p.month))
+                    return fail();
             } else {
                 auto v = number(n, 2);
-                if (!v) return fail();
+                if (!v)
+                    return fail();
                 p.month = static_cast<unsigned>(*v);
             }
             break;
         }
         case 'd': {
             auto v = number(n, 2);
-            if (!v) return fail();
+            if (!v)
+                return fail();
             p.day = static_cast<unsigned>(*v);
             break;
         }
         case 'H':
         case 'h': {
             auto v = number(n, 2);
-            if (!v) return fail();
+            if (!v)
+                return fail();
             p.hour = static_cast<unsigned>(*v);
             break;
         }
         case 'm': {
             auto v = number(n, 2);
-            if (!v) return fail();
+            if (!v)
+                return fail();
             p.minute = static_cast<unsigned>(*v);
             break;
         }
         case 's': {
             auto v = number(n, 2);
-            if (!v) return fail();
+            if (!v)
+                return fail();
             p.second = static_cast<unsigned>(*v);
             break;
         }
         case 'S':
         case 'n': {
-            if (!parse_fraction(c, n, letter == 'S' ? n : 9, p.nanos)) return fail();
+            if (!parse_fraction(c, n, letter == 'S' ? n : 9, p.nanos))
+                return fail();
             break;
         }
         case 'a': {
@@ -448,33 +512,39 @@ std::expected<DateParts, ParseFailure> parse_pattern(const std::vector<std::stri
             break;
         }
         case 'E':
-            if (!day_name(c, n >= 4)) return fail();
+            if (!day_name(c, n >= 4))
+                return fail();
             break;
         case 'X':
         case 'x':
         case 'Z':
         case 'V':
         case 'z':
-            if (!parse_offset(c, letter != 'x' && !(letter == 'Z' && n < 4), p.offset_seconds)) return fail();
+            if (!parse_offset(c, letter != 'x' && !(letter == 'Z' && n < 4), p.offset_seconds))
+                return fail();
             break;
-        default: return fail();
+        default:
+            return fail();
         }
     }
-    if (!c.done()) return std::unexpected(ParseFailure{c.pos(), true, false});
+    if (!c.done())
+        return std::unexpected(ParseFailure{c.pos(), true, false});
     if (has_ampm) {
-        if (p.hour < 1 || p.hour > 12) return std::unexpected(ParseFailure{0, false, true});
+        if (p.hour < 1 || p.hour > 12)
+            return std::unexpected(ParseFailure{0, false, true});
         p.hour = (p.hour % 12) + (pm ? 12 : 0);
     }
     return p;
 }
 
 std::expected<std::int64_t, ParseFailure> to_millis(const DateParts& p) {
-    if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > days_in_month(p.year, p.month) || p.hour > 23 ||
-        p.minute > 59 || p.second > 59) {
+    if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > days_in_month(p.year, p.month) ||
+        p.hour > 23 || p.minute > 59 || p.second > 59) {
         return std::unexpected(ParseFailure{0, false, true});
     }
     const std::int64_t days = days_from_civil(p.year, p.month, p.day);
-    const std::int64_t seconds = days * 86400 + p.hour * 3600 + p.minute * 60 + p.second - p.offset_seconds;
+    const std::int64_t seconds =
+        days * 86400 + p.hour * 3600 + p.minute * 60 + p.second - p.offset_seconds;
     return seconds * 1000 + p.nanos / 1000000;
 }
 
@@ -484,15 +554,18 @@ std::expected<std::int64_t, ParseFailure> parse_epoch(std::string_view text, boo
     const bool negative = c.eat('-');
     std::size_t n = 0;
     auto whole = c.digits(1, 18, &n);
-    if (!whole) return std::unexpected(ParseFailure{c.pos(), false, false});
+    if (!whole)
+        return std::unexpected(ParseFailure{c.pos(), false, false});
     double fraction = 0;
     if (c.eat('.')) {
         std::size_t fn = 0;
         auto f = c.digits(1, seconds ? 9 : 6, &fn);
-        if (!f) return std::unexpected(ParseFailure{c.pos(), false, false});
+        if (!f)
+            return std::unexpected(ParseFailure{c.pos(), false, false});
         fraction = static_cast<double>(*f) / std::pow(10.0, static_cast<double>(fn));
     }
-    if (!c.done()) return std::unexpected(ParseFailure{c.pos(), true, false});
+    if (!c.done())
+        return std::unexpected(ParseFailure{c.pos(), true, false});
     std::int64_t millis = seconds ? *whole * 1000 + static_cast<std::int64_t>(fraction * 1000.0)
                                   : *whole + static_cast<std::int64_t>(fraction);
     return negative ? -millis : millis;
@@ -530,15 +603,20 @@ constexpr std::array<NamedFormat, 22> k_named_formats{{
 }};
 
 std::string java_shortest(double value, bool is_float) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-    if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value > 0 ? "Infinity" : "-Infinity";
+    if (value == 0)
+        return std::signbit(value) ? "-0.0" : "0.0";
     std::array<char, 64> buf{};
     std::to_chars_result res{};
     if (is_float) {
-        res = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<float>(value), std::chars_format::scientific);
+        res = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<float>(value),
+                            std::chars_format::scientific);
     } else {
-        res = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
+        res = std::to_chars(buf.data(), buf.data() + buf.size(), value,
+                            std::chars_format::scientific);
     }
     std::string sci(buf.data(), res.ptr);
     bool negative = false;
@@ -555,13 +633,16 @@ std::string java_shortest(double value, bool is_float) {
     if (magnitude >= 1e-3 && magnitude < 1e7) {
         if (exponent >= 0) {
             const auto int_len = static_cast<std::size_t>(exponent) + 1;
-            while (digits.size() < int_len) digits.push_back('0');
-            out = digits.substr(0, int_len) + "." + (digits.size() > int_len ? digits.substr(int_len) : "0");
+            while (digits.size() < int_len)
+                digits.push_back('0');
+            out = digits.substr(0, int_len) + "." +
+                  (digits.size() > int_len ? digits.substr(int_len) : "0");
         } else {
             out = "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
         }
     } else {
-        out = digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" + std::to_string(exponent);
+        out = digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" +
+              std::to_string(exponent);
     }
     return negative ? "-" + out : out;
 }
@@ -570,7 +651,8 @@ std::string java_shortest(double value, bool is_float) {
 
 std::expected<std::string, EsError> canonical_ip(std::string_view text) {
     auto fail = [&]() {
-        return std::unexpected(EsError(400, "illegal_argument_exception", "'" + std::string(text) + "' is not an IP string literal."));
+        return std::unexpected(EsError(400, "illegal_argument_exception",
+                                       "'" + std::string(text) + "' is not an IP string literal."));
     };
     bool has_colon = false;
     bool has_dot = false;
@@ -578,7 +660,8 @@ std::expected<std::string, EsError> canonical_ip(std::string_view text) {
         if (c == '.') {
             has_dot = true;
         } else if (c == ':') {
-            if (has_dot) return fail();
+            if (has_dot)
+                return fail();
             has_colon = true;
         } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
             return fail();
@@ -589,27 +672,34 @@ std::expected<std::string, EsError> canonical_ip(std::string_view text) {
         if (has_dot) {
             const std::size_t last_colon = v6.rfind(':');
             auto quad = parse_v4(std::string_view(v6).substr(last_colon + 1));
-            if (!quad) return fail();
+            if (!quad)
+                return fail();
             static constexpr char k_hex[] = "0123456789abcdef";
             auto hex16 = [](std::uint8_t a, std::uint8_t b) {
                 const unsigned v = (static_cast<unsigned>(a) << 8) | b;
                 std::string s;
-                for (int shift = 12; shift >= 0; shift -= 4) s.push_back(k_hex[(v >> static_cast<unsigned>(shift)) & 0xF]);
+                for (int shift = 12; shift >= 0; shift -= 4)
+                    s.push_back(k_hex[(v >> static_cast<unsigned>(shift)) & 0xF]);
                 return s;
             };
-            v6 = v6.substr(0, last_colon + 1) + hex16((*quad)[0], (*quad)[1]) + ":" + hex16((*quad)[2], (*quad)[3]);
+            v6 = v6.substr(0, last_colon + 1) + hex16((*quad)[0], (*quad)[1]) + ":" +
+                 hex16((*quad)[2], (*quad)[3]);
         }
         auto bytes = parse_v6(v6);
-        if (!bytes) return fail();
+        if (!bytes)
+            return fail();
         bool mapped = true;
-        for (std::size_t i = 0; i < 10; ++i) mapped = mapped && (*bytes)[i] == 0;
+        for (std::size_t i = 0; i < 10; ++i)
+            mapped = mapped && (*bytes)[i] == 0;
         mapped = mapped && (*bytes)[10] == 0xFF && (*bytes)[11] == 0xFF;
-        if (mapped) return format_v4(bytes->data() + 12);
+        if (mapped)
+            return format_v4(bytes->data() + 12);
         return format_v6(*bytes);
     }
     if (has_dot) {
         auto quad = parse_v4(text);
-        if (!quad) return fail();
+        if (!quad)
+            return fail();
         return format_v4(quad->data());
     }
     return fail();
@@ -621,14 +711,18 @@ std::expected<DateFormat, std::string> DateFormat::parse(std::string_view format
     std::size_t start = 0;
     while (start <= format.size()) {
         std::size_t end = format.find("||", start);
-        if (end == std::string_view::npos) end = format.size();
+        if (end == std::string_view::npos)
+            end = format.size();
         std::string_view name = format.substr(start, end - start);
         Alternative alt;
         alt.name = std::string(name);
         std::string_view base = name;
-        if (base.starts_with("strict_")) base.remove_prefix(7);
-        else alt.strict = false;
-        if (base == "date_optional_time" || base == "date_optional_time_nanos" || name == "iso8601") {
+        if (base.starts_with("strict_"))
+            base.remove_prefix(7);
+        else
+            alt.strict = false;
+        if (base == "date_optional_time" || base == "date_optional_time_nanos" ||
+            name == "iso8601") {
             alt.kind = Alternative::Kind::iso_optional_time;
         } else if (name == "epoch_millis") {
             alt.kind = Alternative::Kind::epoch_millis;
@@ -637,35 +731,45 @@ std::expected<DateFormat, std::string> DateFormat::parse(std::string_view format
         } else {
             std::string_view pattern = name;
             for (const auto& named : k_named_formats) {
-                if (named.name == base) pattern = named.pattern;
+                if (named.name == base)
+                    pattern = named.pattern;
             }
             auto tokens = tokenize_pattern(pattern);
-            if (!tokens) return std::unexpected("Invalid format: [" + std::string(format) + "]: " + tokens.error());
+            if (!tokens)
+                return std::unexpected("Invalid format: [" + std::string(format) +
+                                       "]: " + tokens.error());
             alt.tokens = std::move(*tokens);
         }
         out.m_alternatives.push_back(std::move(alt));
-        if (end == format.size()) break;
+        if (end == format.size())
+            break;
         start = end + 2;
     }
-    if (out.m_alternatives.empty()) return std::unexpected(std::string("Invalid format: [" + std::string(format) + "]"));
+    if (out.m_alternatives.empty())
+        return std::unexpected(std::string("Invalid format: [" + std::string(format) + "]"));
     return out;
 }
 
 namespace {
 
-std::expected<std::int64_t, ParseFailure> parse_alternative(const DateFormat::Alternative& alt, std::string_view text) {
+std::expected<std::int64_t, ParseFailure> parse_alternative(const DateFormat::Alternative& alt,
+                                                            std::string_view text) {
     using Kind = DateFormat::Alternative::Kind;
     switch (alt.kind) {
-    case Kind::epoch_millis: return parse_epoch(text, false);
-    case Kind::epoch_second: return parse_epoch(text, true);
+    case Kind::epoch_millis:
+        return parse_epoch(text, false);
+    case Kind::epoch_second:
+        return parse_epoch(text, true);
     case Kind::iso_optional_time: {
         auto parts = parse_iso(text, alt.strict);
-        if (!parts) return std::unexpected(parts.error());
+        if (!parts)
+            return std::unexpected(parts.error());
         return to_millis(*parts);
     }
     case Kind::pattern: {
         auto parts = parse_pattern(alt.tokens, text);
-        if (!parts) return std::unexpected(parts.error());
+        if (!parts)
+            return std::unexpected(parts.error());
         return to_millis(*parts);
     }
     }
@@ -677,26 +781,30 @@ std::expected<std::int64_t, ParseFailure> parse_alternative(const DateFormat::Al
 std::expected<std::int64_t, EsError> DateFormat::parse_millis(std::string_view text) const {
     if (text.empty()) {
         // ES JavaDateFormatter.parse rejects empty input before trying any parser.
-        return std::unexpected(EsError(400, "illegal_argument_exception", "cannot parse empty datetime"));
+        return std::unexpected(
+            EsError(400, "illegal_argument_exception", "cannot parse empty datetime"));
     }
     ParseFailure last;
     for (const auto& alt : m_alternatives) {
         auto r = parse_alternative(alt, text);
-        if (r) return *r;
+        if (r)
+            return *r;
         last = r.error();
     }
     EsError err(400, "illegal_argument_exception",
-                "failed to parse date field [" + std::string(text) + "] with format [" + m_text + "]");
+                "failed to parse date field [" + std::string(text) + "] with format [" + m_text +
+                    "]");
     std::string inner;
     if (m_alternatives.size() > 1) {
         inner = "Failed to parse with all enclosed parsers";
     } else if (last.invalid_value) {
         inner = "Text '" + std::string(text) + "' could not be parsed: Invalid date";
     } else if (last.unparsed_text) {
-        inner = "Text '" + std::string(text) + "' could not be parsed, unparsed text found at index " +
-                std::to_string(last.index);
+        inner = "Text '" + std::string(text) +
+                "' could not be parsed, unparsed text found at index " + std::to_string(last.index);
     } else {
-        inner = "Text '" + std::string(text) + "' could not be parsed at index " + std::to_string(last.index);
+        inner = "Text '" + std::string(text) + "' could not be parsed at index " +
+                std::to_string(last.index);
     }
     err.because(EsError(400, "date_time_parse_exception", inner));
     return std::unexpected(err);
@@ -704,14 +812,19 @@ std::expected<std::int64_t, EsError> DateFormat::parse_millis(std::string_view t
 
 bool DateFormat::accepts(std::string_view text) const {
     for (const auto& alt : m_alternatives) {
-        if (parse_alternative(alt, text)) return true;
+        if (parse_alternative(alt, text))
+            return true;
     }
     return false;
 }
 
-std::string java_double_string(double value) { return java_shortest(value, false); }
+std::string java_double_string(double value) {
+    return java_shortest(value, false);
+}
 
-std::string java_float_string(float value) { return java_shortest(static_cast<double>(value), true); }
+std::string java_float_string(float value) {
+    return java_shortest(static_cast<double>(value), true);
+}
 
 namespace {
 
@@ -755,31 +868,40 @@ std::size_t utf16_length(std::string_view utf8) {
     std::size_t units = 0;
     for (const char c : utf8) {
         const auto b = static_cast<unsigned char>(c);
-        if ((b & 0xC0) != 0x80) units += b >= 0xF0 ? 2 : 1;
+        if ((b & 0xC0) != 0x80)
+            units += b >= 0xF0 ? 2 : 1;
     }
     return units;
 }
 
 std::int32_t java_string_hash(std::string_view utf8) {
     std::uint32_t h = 0;
-    for (const auto u : utf16_units(utf8)) h = 31 * h + u;
+    for (const auto u : utf16_units(utf8))
+        h = 31 * h + u;
     return static_cast<std::int32_t>(h);
 }
 
 std::optional<double> java_parse_double(std::string_view text) {
     // Java's FloatingDecimal trims characters <= ' ' at both ends.
-    while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ') text.remove_prefix(1);
-    while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ') text.remove_suffix(1);
-    if (text.empty()) return std::nullopt;
+    while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ')
+        text.remove_prefix(1);
+    while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ')
+        text.remove_suffix(1);
+    if (text.empty())
+        return std::nullopt;
     std::string_view body = text;
     bool negative = false;
     if (body.front() == '+' || body.front() == '-') {
         negative = body.front() == '-';
         body.remove_prefix(1);
     }
-    if (body == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (body == "Infinity") return negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-    if (!body.empty() && std::strchr("fFdD", body.back()) != nullptr) body.remove_suffix(1);
+    if (body == "NaN")
+        return std::numeric_limits<double>::quiet_NaN();
+    if (body == "Infinity")
+        return negative ? -std::numeric_limits<double>::infinity()
+                        : std::numeric_limits<double>::infinity();
+    if (!body.empty() && std::strchr("fFdD", body.back()) != nullptr)
+        body.remove_suffix(1);
     // Decimal digits with an optional fraction and exponent; at least one digit in the mantissa.
     std::size_t i = 0;
     std::size_t mantissa_digits = 0;
@@ -794,24 +916,29 @@ std::optional<double> java_parse_double(std::string_view text) {
             ++mantissa_digits;
         }
     }
-    if (mantissa_digits == 0) return std::nullopt;
+    if (mantissa_digits == 0)
+        return std::nullopt;
     if (i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
         ++i;
-        if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
+        if (i < body.size() && (body[i] == '+' || body[i] == '-'))
+            ++i;
         std::size_t exp_digits = 0;
         while (i < body.size() && body[i] >= '0' && body[i] <= '9') {
             ++i;
             ++exp_digits;
         }
-        if (exp_digits == 0) return std::nullopt;
+        if (exp_digits == 0)
+            return std::nullopt;
     }
-    if (i != body.size()) return std::nullopt;
+    if (i != body.size())
+        return std::nullopt;
     double value = 0;
     const std::string copy(body);
     const auto res = std::from_chars(copy.data(), copy.data() + copy.size(), value);
     if (res.ec == std::errc::result_out_of_range) {
         // from_chars reports overflow and underflow alike; Java gives Infinity or 0.
-        const bool tiny = copy.find("e-") != std::string::npos || copy.find("E-") != std::string::npos;
+        const bool tiny =
+            copy.find("e-") != std::string::npos || copy.find("E-") != std::string::npos;
         value = tiny ? 0.0 : std::numeric_limits<double>::infinity();
     } else if (res.ec != std::errc()) {
         return std::nullopt;
@@ -820,9 +947,11 @@ std::optional<double> java_parse_double(std::string_view text) {
 }
 
 double round_to_half_float(double value) {
-    if (!std::isfinite(value) || value == 0) return value;
+    if (!std::isfinite(value) || value == 0)
+        return value;
     const double magnitude = std::fabs(value);
-    if (magnitude >= 65520.0) return std::copysign(std::numeric_limits<double>::infinity(), value);
+    if (magnitude >= 65520.0)
+        return std::copysign(std::numeric_limits<double>::infinity(), value);
     int exponent = 0;
     std::frexp(magnitude, &exponent); // magnitude = m * 2^exponent, m in [0.5, 1)
     // Half precision keeps 11 significant bits for normal numbers; subnormals have a fixed step.

@@ -1,7 +1,8 @@
 #pragma once
 // Value parsers with ES's acceptance rules and exception texts: IP addresses
 // (org.elasticsearch.common.network.InetAddresses, a Guava fork), dates (JavaDateFormatter and the
-// java.time patterns ES accepts), and Java's printing of numbers (Double.toString) used in previews.
+// java.time patterns ES accepts), and Java's printing of numbers (Double.toString) used in
+// previews.
 
 #include "es_error.hpp"
 
@@ -41,7 +42,12 @@ public:
     struct Alternative {
         std::string name; // built-in name or the pattern itself
         std::vector<std::string> tokens;
-        enum class Kind : std::uint8_t { iso_optional_time, epoch_millis, epoch_second, pattern } kind = Kind::pattern;
+        enum class Kind : std::uint8_t {
+            iso_optional_time,
+            epoch_millis,
+            epoch_second,
+            pattern
+        } kind = Kind::pattern;
         bool strict = true;
     };
 

@@ -1,9 +1,9 @@
 // The Mapping facade, ES's document parser, and the field queries used by field_caps and search.
 // ES sources: DocumentParser (object/array/value dispatch, dot expansion, strict/false/runtime
-// dynamic, "object mapping for [x] tried to parse field [y] as object, but found a concrete value"),
-// FieldMapper.parse/rethrowAsDocumentParsingException ("failed to parse field [f] of type [t] in
-// document with id 'id'. Preview of field's value: 'v'"), DocumentParsingException ("[line:col] "
-// prefix, 8.7+), DynamicFieldsBuilder (dynamic types, date and numeric detection),
+// dynamic, "object mapping for [x] tried to parse field [y] as object, but found a concrete
+// value"), FieldMapper.parse/rethrowAsDocumentParsingException ("failed to parse field [f] of type
+// [t] in document with id 'id'. Preview of field's value: 'v'"), DocumentParsingException
+// ("[line:col] " prefix, 8.7+), DynamicFieldsBuilder (dynamic types, date and numeric detection),
 // DynamicTemplate.match (match/unmatch/path_match/path_unmatch/match_mapping_type, placeholders).
 
 #include "mapping/mapping.hpp"
@@ -30,8 +30,10 @@ std::vector<std::string> split_dots(std::string_view path) {
     std::size_t start = 0;
     while (true) {
         const std::size_t dot = path.find('.', start);
-        parts.emplace_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-        if (dot == std::string_view::npos) return parts;
+        parts.emplace_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos
+                                                                            : dot - start));
+        if (dot == std::string_view::npos)
+            return parts;
         start = dot + 1;
     }
 }
@@ -42,7 +44,8 @@ std::string join_path(const std::string& parent, const std::string& name) {
 
 EsError wrap_mapping_error(const EsError& inner, const SimVersion& version) {
     // MapperService.parseMapping: "Failed to parse mapping: {}" (8.x); 7.x names the type "[_doc]".
-    const std::string prefix = version.major >= 8 ? "Failed to parse mapping: " : "Failed to parse mapping [_doc]: ";
+    const std::string prefix =
+        version.major >= 8 ? "Failed to parse mapping: " : "Failed to parse mapping [_doc]: ";
     EsError outer(400, "mapper_parsing_exception", prefix + inner.reason);
     outer.because(inner);
     return outer;
@@ -50,14 +53,19 @@ EsError wrap_mapping_error(const EsError& inner, const SimVersion& version) {
 
 // Regex.simpleMatch: '*' matches any sequence.
 bool simple_match(std::string_view pattern, std::string_view text) {
-    if (pattern.empty()) return text.empty();
-    if (pattern == "*") return true;
+    if (pattern.empty())
+        return text.empty();
+    if (pattern == "*")
+        return true;
     const std::size_t star = pattern.find('*');
-    if (star == std::string_view::npos) return pattern == text;
-    if (text.substr(0, star) != pattern.substr(0, star)) return false;
+    if (star == std::string_view::npos)
+        return pattern == text;
+    if (text.substr(0, star) != pattern.substr(0, star))
+        return false;
     const std::string_view rest = pattern.substr(star + 1);
     for (std::size_t i = star; i <= text.size(); ++i) {
-        if (simple_match(rest, text.substr(i))) return true;
+        if (simple_match(rest, text.substr(i)))
+            return true;
     }
     return false;
 }
@@ -65,10 +73,12 @@ bool simple_match(std::string_view pattern, std::string_view text) {
 // match_pattern "regex" uses Java's Pattern.matches (a whole-string match). POSIX extended regular
 // expressions cover the patterns dynamic templates use (anchors, classes, alternation, repetition).
 bool pattern_match(std::string_view pattern, std::string_view text, bool regex) {
-    if (!regex) return simple_match(pattern, text);
+    if (!regex)
+        return simple_match(pattern, text);
     regex_t compiled{};
     const std::string anchored = "^(" + std::string(pattern) + ")$";
-    if (regcomp(&compiled, anchored.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+    if (regcomp(&compiled, anchored.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
+        return false;
     const std::unique_ptr<regex_t, void (*)(regex_t*)> guard(&compiled, regfree);
     return regexec(&compiled, std::string(text).c_str(), 0, nullptr, 0) == 0;
 }
@@ -76,34 +86,46 @@ bool pattern_match(std::string_view pattern, std::string_view text, bool regex) 
 std::vector<std::string> string_list(const json& body, const char* key) {
     std::vector<std::string> out;
     const auto it = body.find(key);
-    if (it == body.end()) return out;
-    if (it->is_string()) out.push_back(it->get<std::string>());
+    if (it == body.end())
+        return out;
+    if (it->is_string())
+        out.push_back(it->get<std::string>());
     if (it->is_array()) {
         for (const auto& v : *it) {
-            if (v.is_string()) out.push_back(v.get<std::string>());
+            if (v.is_string())
+                out.push_back(v.get<std::string>());
         }
     }
     return out;
 }
 
 // DynamicTemplate.match.
-bool template_matches(const json& body, const std::string& path, const std::string& name, const std::string& match_type) {
+bool template_matches(const json& body, const std::string& path, const std::string& name,
+                      const std::string& match_type) {
     const bool regex = body.value("match_pattern", std::string("simple")) == "regex";
     auto any = [&](const std::vector<std::string>& patterns, const std::string& text) {
-        return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return pattern_match(p, text, regex); });
+        return std::any_of(patterns.begin(), patterns.end(),
+                           [&](const std::string& p) { return pattern_match(p, text, regex); });
     };
     const auto path_match = string_list(body, "path_match");
-    if (!path_match.empty() && !any(path_match, path)) return false;
+    if (!path_match.empty() && !any(path_match, path))
+        return false;
     const auto match = string_list(body, "match");
-    if (!match.empty() && !any(match, name)) return false;
-    if (any(string_list(body, "path_unmatch"), path)) return false;
-    if (any(string_list(body, "unmatch"), name)) return false;
+    if (!match.empty() && !any(match, name))
+        return false;
+    if (any(string_list(body, "path_unmatch"), path))
+        return false;
+    if (any(string_list(body, "unmatch"), name))
+        return false;
     const auto mmt = string_list(body, "match_mapping_type");
-    if (!mmt.empty() && std::none_of(mmt.begin(), mmt.end(), [&](const std::string& t) { return t == "*" || t == match_type; })) {
+    if (!mmt.empty() && std::none_of(mmt.begin(), mmt.end(), [&](const std::string& t) {
+            return t == "*" || t == match_type;
+        })) {
         return false;
     }
     const auto umt = string_list(body, "unmatch_mapping_type");
-    if (std::any_of(umt.begin(), umt.end(), [&](const std::string& t) { return t == match_type; })) return false;
+    if (std::any_of(umt.begin(), umt.end(), [&](const std::string& t) { return t == match_type; }))
+        return false;
     return true;
 }
 
@@ -118,16 +140,21 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 // DynamicTemplate.processMap: {name} and {dynamic_type} in keys and string values.
 json substitute(const json& node, const std::string& name, const std::string& dynamic_type) {
-    auto sub = [&](const std::string& s) { return replace_all(replace_all(s, "{name}", name), "{dynamic_type}", dynamic_type); };
-    if (node.is_string()) return sub(node.get<std::string>());
+    auto sub = [&](const std::string& s) {
+        return replace_all(replace_all(s, "{name}", name), "{dynamic_type}", dynamic_type);
+    };
+    if (node.is_string())
+        return sub(node.get<std::string>());
     if (node.is_array()) {
         json out = json::array();
-        for (const auto& v : node) out.push_back(substitute(v, name, dynamic_type));
+        for (const auto& v : node)
+            out.push_back(substitute(v, name, dynamic_type));
         return out;
     }
     if (node.is_object()) {
         json out = json::object();
-        for (const auto& [k, v] : node.items()) out[sub(k)] = substitute(v, name, dynamic_type);
+        for (const auto& [k, v] : node.items())
+            out[sub(k)] = substitute(v, name, dynamic_type);
         return out;
     }
     return node;
@@ -135,16 +162,27 @@ json substitute(const json& node, const std::string& name, const std::string& dy
 
 // XContentFieldType.defaultMappingType / defaultRuntimeMappingType.
 std::string default_type(const std::string& match_type, bool runtime) {
-    if (match_type == "string") return runtime ? "keyword" : "text";
-    if (match_type == "double") return runtime ? "double" : "float";
+    if (match_type == "string")
+        return runtime ? "keyword" : "text";
+    if (match_type == "double")
+        return runtime ? "double" : "float";
     return match_type; // long, boolean, date, object
 }
 
 bool is_metadata_name(std::string_view name) {
-    static constexpr std::array<std::string_view, 13> k_names{"_id",      "_index",  "_routing", "_source",
-                                                              "_seq_no",  "_primary_term", "_version", "_ignored",
-                                                              "_field_names", "_tier", "_data_stream_timestamp",
-                                                              "_nested_path", "_feature"};
+    static constexpr std::array<std::string_view, 13> k_names{"_id",
+                                                              "_index",
+                                                              "_routing",
+                                                              "_source",
+                                                              "_seq_no",
+                                                              "_primary_term",
+                                                              "_version",
+                                                              "_ignored",
+                                                              "_field_names",
+                                                              "_tier",
+                                                              "_data_stream_timestamp",
+                                                              "_nested_path",
+                                                              "_feature"};
     return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
 }
 
@@ -152,21 +190,26 @@ json node_to_json(const DocNode& node) {
     switch (node.kind) {
     case NodeKind::object: {
         json out = json::object();
-        for (const auto& [k, v] : node.members) out[k] = node_to_json(v);
+        for (const auto& [k, v] : node.members)
+            out[k] = node_to_json(v);
         return out;
     }
     case NodeKind::array: {
         json out = json::array();
-        for (const auto& v : node.items) out.push_back(node_to_json(v));
+        for (const auto& v : node.items)
+            out.push_back(node_to_json(v));
         return out;
     }
-    case NodeKind::string: return node.text;
-    case NodeKind::boolean: return node.text == "true";
+    case NodeKind::string:
+        return node.text;
+    case NodeKind::boolean:
+        return node.text == "true";
     case NodeKind::number: {
         auto parsed = json::parse(node.text, nullptr, false);
         return parsed.is_discarded() ? json(node.text) : parsed;
     }
-    case NodeKind::null: break;
+    case NodeKind::null:
+        break;
     }
     return nullptr;
 }
@@ -176,12 +219,14 @@ std::string preview_of(const DocNode& node) {
     if (node.kind == NodeKind::number) {
         if (!node.is_float) {
             std::string digits = node.text;
-            if (digits == "-0") return "0";
+            if (digits == "-0")
+                return "0";
             return digits;
         }
         return java_double_string(std::strtod(node.text.c_str(), nullptr));
     }
-    if (node.kind == NodeKind::string || node.kind == NodeKind::boolean) return node.text;
+    if (node.kind == NodeKind::string || node.kind == NodeKind::boolean)
+        return node.text;
     return java_to_string(node_to_json(node));
 }
 
@@ -192,12 +237,16 @@ public:
 
     std::expected<ParsedDocument, EsError> run(const DocNode& doc) {
         if (doc.kind != NodeKind::object) {
-            return std::unexpected(EsError(400, m_version.document_parsing_error_type(), "Malformed content, must start with an object"));
+            return std::unexpected(EsError(400, m_version.document_parsing_error_type(),
+                                           "Malformed content, must start with an object"));
         }
         ParsedDocument out;
-        if (!param_bool(m_model.root, "enabled", true)) return out;
-        const DynamicMode dyn = m_model.root.dynamic == DynamicMode::unset ? DynamicMode::on : m_model.root.dynamic;
-        if (auto ok = parse_members(doc, "", dyn); !ok) return std::unexpected(ok.error());
+        if (!param_bool(m_model.root, "enabled", true))
+            return out;
+        const DynamicMode dyn =
+            m_model.root.dynamic == DynamicMode::unset ? DynamicMode::on : m_model.root.dynamic;
+        if (auto ok = parse_members(doc, "", dyn); !ok)
+            return std::unexpected(ok.error());
         out.dynamic_update = build_update();
         return out;
     }
@@ -214,27 +263,34 @@ private:
 
     [[nodiscard]] const RootDef& current() const { return m_work ? *m_work : m_model; }
     RootDef& work() {
-        if (!m_work) m_work = m_model;
+        if (!m_work)
+            m_work = m_model;
         return *m_work;
     }
 
     [[nodiscard]] const FieldDef* find(const std::string& path) const {
         const FieldDef* node = &current().root;
-        if (path.empty()) return node;
+        if (path.empty())
+            return node;
         for (const auto& part : split_dots(path)) {
-            if (!node->is_object()) return nullptr;
+            if (!node->is_object())
+                return nullptr;
             node = node->child(part);
-            if (node == nullptr) return nullptr;
+            if (node == nullptr)
+                return nullptr;
         }
         return node;
     }
     FieldDef* find_mut(const std::string& path) {
         FieldDef* node = &work().root;
-        if (path.empty()) return node;
+        if (path.empty())
+            return node;
         for (const auto& part : split_dots(path)) {
-            if (!node->is_object()) return nullptr;
+            if (!node->is_object())
+                return nullptr;
             node = node->child(part);
-            if (node == nullptr) return nullptr;
+            if (node == nullptr)
+                return nullptr;
         }
         return node;
     }
@@ -247,19 +303,22 @@ private:
         return EsError(400, m_version.document_parsing_error_type(), prefix(loc) + reason);
     }
 
-    [[nodiscard]] EsError strict_error(const TokenLocation& loc, const std::string& name, const std::string& parent) const {
+    [[nodiscard]] EsError strict_error(const TokenLocation& loc, const std::string& name,
+                                       const std::string& parent) const {
         // StrictDynamicMappingException; the root object is named "_doc".
         return EsError(400, "strict_dynamic_mapping_exception",
-                       prefix(loc) + "mapping set to strict, dynamic introduction of [" + name + "] within [" +
-                           (parent.empty() ? "_doc" : parent) + "] is not allowed");
+                       prefix(loc) + "mapping set to strict, dynamic introduction of [" + name +
+                           "] within [" + (parent.empty() ? "_doc" : parent) + "] is not allowed");
     }
 
-    [[nodiscard]] EsError leaf_error(const FieldDef& def, const std::string& full, const DocNode& value, EsError cause) const {
-        // FieldMapper.rethrowAsDocumentParsingException reads the whole value for the preview before
-        // taking the location, so a container is reported at its closing token.
+    [[nodiscard]] EsError leaf_error(const FieldDef& def, const std::string& full,
+                                     const DocNode& value, EsError cause) const {
+        // FieldMapper.rethrowAsDocumentParsingException reads the whole value for the preview
+        // before taking the location, so a container is reported at its closing token.
         const bool container = value.kind == NodeKind::object || value.kind == NodeKind::array;
         EsError err = doc_error(container ? value.end : value.start,
-                                "failed to parse field [" + full + "] of type [" + def.type + "] in document with id '" + m_id +
+                                "failed to parse field [" + full + "] of type [" + def.type +
+                                    "] in document with id '" + m_id +
                                     "'. Preview of field's value: '" + preview_of(value) + "'");
         err.because(std::move(cause));
         return err;
@@ -277,132 +336,192 @@ private:
     Result parse_members(const DocNode& obj, const std::string& path, DynamicMode dyn) {
         for (const auto& [key, value] : obj.members) {
             if (key.empty()) {
-                EsError err = doc_error(value.start, "failed to parse: Field name cannot be an empty string");
-                err.because(EsError(400, "illegal_argument_exception", "Field name cannot be an empty string"));
+                EsError err =
+                    doc_error(value.start, "failed to parse: Field name cannot be an empty string");
+                err.because(EsError(400, "illegal_argument_exception",
+                                    "Field name cannot be an empty string"));
                 return std::unexpected(err);
             }
             if (path.empty() && is_metadata_name(key)) {
                 // DocumentParser: metadata fields cannot be set in _source.
-                return std::unexpected(doc_error(value.start, "Field [" + key +
-                                                                  "] is a metadata field and cannot be added inside a document. "
-                                                                  "Use the index API request parameters."));
+                return std::unexpected(doc_error(
+                    value.start, "Field [" + key +
+                                     "] is a metadata field and cannot be added inside a document. "
+                                     "Use the index API request parameters."));
             }
             const auto parts = split_dots(key);
-            if (std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
+            if (std::any_of(parts.begin(), parts.end(),
+                            [](const std::string& p) { return p.empty(); })) {
                 // DotExpandingXContentParser (wording unverified).
-                EsError err = doc_error(value.start, "failed to parse: object field starting or ending with a [.] makes object "
-                                                     "resolution ambiguous: [" + key + "]");
+                EsError err = doc_error(
+                    value.start,
+                    "failed to parse: object field starting or ending with a [.] makes object "
+                    "resolution ambiguous: [" +
+                        key + "]");
                 err.because(EsError(400, "illegal_argument_exception",
-                                    "object field starting or ending with a [.] makes object resolution ambiguous: [" + key + "]"));
+                                    "object field starting or ending with a [.] makes object "
+                                    "resolution ambiguous: [" +
+                                        key + "]"));
                 return std::unexpected(err);
             }
-            if (auto ok = handle(path, dyn, parts, 0, value); !ok) return ok;
+            if (auto ok = handle(path, dyn, parts, 0, value); !ok)
+                return ok;
         }
         return {};
     }
 
     // A dotted document key ("host.ip") is handled as nested objects (ES 8 dot expansion).
-    Result handle(const std::string& parent, DynamicMode dyn, const std::vector<std::string>& parts, std::size_t idx,
-                  const DocNode& value) {
-        if (idx + 1 == parts.size()) return handle_value(parent, dyn, parts[idx], value);
+    Result handle(const std::string& parent, DynamicMode dyn, const std::vector<std::string>& parts,
+                  std::size_t idx, const DocNode& value) {
+        if (idx + 1 == parts.size())
+            return handle_value(parent, dyn, parts[idx], value);
         const std::string& name = parts[idx];
         const std::string full = join_path(parent, name);
         const FieldDef* def = find(full);
         if (def == nullptr) {
-            if (shadowed_by_runtime(full)) return {};
-            if (dyn == DynamicMode::strict) return std::unexpected(strict_error(value.start, name, parent));
-            if (dyn == DynamicMode::off) return {};
+            if (shadowed_by_runtime(full))
+                return {};
+            if (dyn == DynamicMode::strict)
+                return std::unexpected(strict_error(value.start, name, parent));
+            if (dyn == DynamicMode::off)
+                return {};
             DocNode as_object;
             as_object.kind = NodeKind::object;
             auto created = create_dynamic(parent, dyn, name, as_object);
-            if (!created) return std::unexpected(created.error());
+            if (!created)
+                return std::unexpected(created.error());
             def = find(full);
-            if (def == nullptr) return {};
+            if (def == nullptr)
+                return {};
         }
         if (!def->is_object()) {
-            if (def->type == "flattened") return {};
+            if (def->type == "flattened")
+                return {};
             // DocumentParser (7.x DocumentParserTests): the field is the dotted key as written, the
             // existing mapping its full path. The 8.x exception type is not verified.
             std::string key;
-            for (const auto& p : parts) key = join_path(key, p);
-            return std::unexpected(doc_error(value.start, "Could not dynamically add mapping for field [" + key +
-                                                              "]. Existing mapping for [" + full +
-                                                              "] must be of type object but found [" + def->type + "]."));
+            for (const auto& p : parts)
+                key = join_path(key, p);
+            return std::unexpected(doc_error(
+                value.start, "Could not dynamically add mapping for field [" + key +
+                                 "]. Existing mapping for [" + full +
+                                 "] must be of type object but found [" + def->type + "]."));
         }
-        if (!param_bool(*def, "enabled", true)) return {};
+        if (!param_bool(*def, "enabled", true))
+            return {};
         return handle(full, effective(*def, dyn), parts, idx + 1, value);
     }
 
-    Result handle_value(const std::string& parent, DynamicMode dyn, const std::string& name, const DocNode& value) {
+    Result handle_value(const std::string& parent, DynamicMode dyn, const std::string& name,
+                        const DocNode& value) {
         const std::string full = join_path(parent, name);
-        if (shadowed_by_runtime(full)) return {};
+        if (shadowed_by_runtime(full))
+            return {};
         const FieldDef* def = find(full);
         switch (value.kind) {
         case NodeKind::array: {
             if (def == nullptr) {
-                if (dyn == DynamicMode::strict && !value.items.empty()) return std::unexpected(strict_error(value.start, name, parent));
-                if (dyn == DynamicMode::off) return {};
+                if (dyn == DynamicMode::strict && !value.items.empty())
+                    return std::unexpected(strict_error(value.start, name, parent));
+                if (dyn == DynamicMode::off)
+                    return {};
             }
             for (const auto& item : value.items) {
-                if (auto ok = handle_value(parent, dyn, name, item); !ok) return ok;
+                if (auto ok = handle_value(parent, dyn, name, item); !ok)
+                    return ok;
             }
             return {};
         }
         case NodeKind::null:
-            if (def == nullptr && dyn == DynamicMode::strict) return std::unexpected(strict_error(value.start, name, parent));
+            if (def == nullptr && dyn == DynamicMode::strict)
+                return std::unexpected(strict_error(value.start, name, parent));
             return {};
         case NodeKind::object: {
             if (def == nullptr) {
-                if (dyn == DynamicMode::strict) return std::unexpected(strict_error(value.start, name, parent));
-                if (dyn == DynamicMode::off) return {};
+                if (dyn == DynamicMode::strict)
+                    return std::unexpected(strict_error(value.start, name, parent));
+                if (dyn == DynamicMode::off)
+                    return {};
                 auto created = create_dynamic(parent, dyn, name, value);
-                if (!created) return std::unexpected(created.error());
+                if (!created)
+                    return std::unexpected(created.error());
                 def = find(full);
-                if (def == nullptr) return {};
+                if (def == nullptr)
+                    return {};
             }
             if (def->is_object()) {
-                if (!param_bool(*def, "enabled", true)) return {};
+                if (!param_bool(*def, "enabled", true))
+                    return {};
                 return parse_members(value, full, effective(*def, dyn));
             }
-            if (def->type == "flattened" || !is_modelled_leaf(*def)) return {};
-            if (param_bool(*def, "ignore_malformed", false)) return {};
-            return std::unexpected(leaf_error(*def, full, value, object_for_leaf_cause(*def, value.start)));
+            if (def->type == "flattened" || !is_modelled_leaf(*def))
+                return {};
+            if (param_bool(*def, "ignore_malformed", false))
+                return {};
+            return std::unexpected(
+                leaf_error(*def, full, value, object_for_leaf_cause(*def, value.start)));
         }
-        default: break;
+        default:
+            break;
         }
         if (def == nullptr) {
-            if (dyn == DynamicMode::strict) return std::unexpected(strict_error(value.start, name, parent));
-            if (dyn == DynamicMode::off) return {};
+            if (dyn == DynamicMode::strict)
+                return std::unexpected(strict_error(value.start, name, parent));
+            if (dyn == DynamicMode::off)
+                return {};
             auto created = create_dynamic(parent, dyn, name, value);
-            if (!created) return std::unexpected(created.error());
+            if (!created)
+                return std::unexpected(created.error());
             def = find(full);
-            if (def == nullptr) return {}; // became a runtime field
+            if (def == nullptr)
+                return {}; // became a runtime field
         }
         if (def->is_object()) {
             // DocumentParser.throwOnConcreteValue.
-            return std::unexpected(doc_error(value.start, "object mapping for [" + full + "] tried to parse field [" + name +
-                                                              "] as object, but found a concrete value"));
+            return std::unexpected(
+                doc_error(value.start, "object mapping for [" + full + "] tried to parse field [" +
+                                           name + "] as object, but found a concrete value"));
         }
         return parse_leaf(*def, full, value);
     }
 
     static bool is_modelled_leaf(const FieldDef& def) {
-        static const std::set<std::string, std::less<>> k_leaves{
-            "keyword", "text", "match_only_text", "wildcard", "constant_keyword", "long", "integer", "short", "byte",
-            "double", "float", "half_float", "scaled_float", "unsigned_long", "boolean", "date", "date_nanos", "ip", "flattened"};
+        static const std::set<std::string, std::less<>> k_leaves{"keyword",
+                                                                 "text",
+                                                                 "match_only_text",
+                                                                 "wildcard",
+                                                                 "constant_keyword",
+                                                                 "long",
+                                                                 "integer",
+                                                                 "short",
+                                                                 "byte",
+                                                                 "double",
+                                                                 "float",
+                                                                 "half_float",
+                                                                 "scaled_float",
+                                                                 "unsigned_long",
+                                                                 "boolean",
+                                                                 "date",
+                                                                 "date_nanos",
+                                                                 "ip",
+                                                                 "flattened"};
         return k_leaves.contains(def.type);
     }
 
     Result parse_leaf(const FieldDef& def, const std::string& full, const DocNode& value) {
-        if (value.kind == NodeKind::null) return {};
+        if (value.kind == NodeKind::null)
+            return {};
         Scalar scalar{value.kind, value.text, value.is_float};
         auto parsed = parse_scalar(def, full, scalar);
         if (!parsed) {
-            if (param_bool(def, "ignore_malformed", false)) return {};
+            if (param_bool(def, "ignore_malformed", false))
+                return {};
             return std::unexpected(leaf_error(def, full, value, parsed.error()));
         }
-        if (def.type == "constant_keyword" && (!def.params.contains("value") || def.params["value"].is_null())) {
-            // ConstantKeywordFieldMapper: the first value sets the mapping through a dynamic update.
+        if (def.type == "constant_keyword" &&
+            (!def.params.contains("value") || def.params["value"].is_null())) {
+            // ConstantKeywordFieldMapper: the first value sets the mapping through a dynamic
+            // update.
             FieldDef* target = find_mut(full);
             if (target != nullptr) {
                 target->params["value"] = value.text;
@@ -413,30 +532,40 @@ private:
         const FieldDef* current_def = find(full);
         const FieldDef& source_def = current_def != nullptr ? *current_def : def;
         for (const auto& sub : source_def.children) {
-            if (auto ok = parse_leaf(sub, full + "." + sub.name, value); !ok) return ok;
+            if (auto ok = parse_leaf(sub, full + "." + sub.name, value); !ok)
+                return ok;
         }
         return {};
     }
 
     // DynamicFieldsBuilder: picks the dynamic type, then a matching dynamic template or the default
     // mapping, and adds the new field (or runtime field) to the working copy.
-    Result create_dynamic(const std::string& parent, DynamicMode dyn, const std::string& name, const DocNode& value) {
+    Result create_dynamic(const std::string& parent, DynamicMode dyn, const std::string& name,
+                          const DocNode& value) {
         const std::string full = join_path(parent, name);
         const RootDef& root = current();
         std::string match_type;
         std::string date_format;
         switch (value.kind) {
-        case NodeKind::object: match_type = "object"; break;
-        case NodeKind::boolean: match_type = "boolean"; break;
-        case NodeKind::number: match_type = value.is_float ? "double" : "long"; break;
+        case NodeKind::object:
+            match_type = "object";
+            break;
+        case NodeKind::boolean:
+            match_type = "boolean";
+            break;
+        case NodeKind::number:
+            match_type = value.is_float ? "double" : "long";
+            break;
         case NodeKind::string: {
             const std::string& text = value.text;
-            const bool date_detection = root.date_detection.is_boolean() ? root.date_detection.get<bool>() : true;
+            const bool date_detection =
+                root.date_detection.is_boolean() ? root.date_detection.get<bool>() : true;
             // "a safe check since "1" gets parsed as well" (DynamicFieldsBuilder).
             if (date_detection && text.find_first_of(":-/") != std::string::npos) {
                 json formats = root.dynamic_date_formats.is_array()
                                    ? root.dynamic_date_formats
-                                   : json::array({std::string(k_default_date_format), "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd"});
+                                   : json::array({std::string(k_default_date_format),
+                                                  "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd"});
                 for (const auto& f : formats) {
                     auto fmt = DateFormat::parse(f.get<std::string>());
                     if (fmt && fmt->accepts(text)) {
@@ -446,43 +575,57 @@ private:
                     }
                 }
             }
-            const bool numeric_detection = root.numeric_detection.is_boolean() && root.numeric_detection.get<bool>();
+            const bool numeric_detection =
+                root.numeric_detection.is_boolean() && root.numeric_detection.get<bool>();
             if (match_type.empty() && numeric_detection) {
                 auto parsed = json::parse(text, nullptr, false);
-                if (!parsed.is_discarded() && parsed.is_number_integer()) match_type = "long";
-                else if (java_parse_double(text)) match_type = "double";
+                if (!parsed.is_discarded() && parsed.is_number_integer())
+                    match_type = "long";
+                else if (java_parse_double(text))
+                    match_type = "double";
             }
-            if (match_type.empty()) match_type = "string";
+            if (match_type.empty())
+                match_type = "string";
             break;
         }
-        default: return {};
+        default:
+            return {};
         }
         if (root.dynamic_templates.is_array()) {
             for (const auto& entry : root.dynamic_templates) {
                 const json& body = entry.begin().value();
-                if (!template_matches(body, full, name, match_type)) continue;
+                if (!template_matches(body, full, name, match_type))
+                    continue;
                 const bool runtime = body.contains("runtime");
-                if (runtime && match_type == "object") continue;
+                if (runtime && match_type == "object")
+                    continue;
                 const std::string dynamic_type = default_type(match_type, runtime);
-                json mapping = substitute(runtime ? body["runtime"] : body.value("mapping", json::object()), name, dynamic_type);
-                if (!mapping.is_object()) mapping = json::object();
+                json mapping =
+                    substitute(runtime ? body["runtime"] : body.value("mapping", json::object()),
+                               name, dynamic_type);
+                if (!mapping.is_object())
+                    mapping = json::object();
                 if (!mapping.contains("type")) {
-                    if (match_type == "object" && !runtime) mapping["type"] = "object";
-                    else mapping["type"] = dynamic_type;
+                    if (match_type == "object" && !runtime)
+                        mapping["type"] = "object";
+                    else
+                        mapping["type"] = dynamic_type;
                 }
                 if (runtime) {
                     add_runtime(full, mapping);
                     return {};
                 }
                 auto def = parse_field_def(name, mapping);
-                if (!def) return std::unexpected(wrap_mapping_error(def.error(), m_version));
+                if (!def)
+                    return std::unexpected(wrap_mapping_error(def.error(), m_version));
                 add_field(parent, std::move(*def));
                 return {};
             }
         }
         if (dyn == DynamicMode::runtime && match_type != "object") {
             json mapping = {{"type", default_type(match_type, true)}};
-            if (match_type == "date" && date_format != k_default_date_format) mapping["format"] = date_format;
+            if (match_type == "date" && date_format != k_default_date_format)
+                mapping["format"] = date_format;
             add_runtime(full, mapping);
             return {};
         }
@@ -502,7 +645,8 @@ private:
             def.type = "float";
         } else if (match_type == "date") {
             def.type = "date";
-            if (date_format != k_default_date_format) def.params["format"] = date_format;
+            if (date_format != k_default_date_format)
+                def.params["format"] = date_format;
         } else {
             def.type = match_type; // long, boolean
         }
@@ -512,7 +656,8 @@ private:
 
     void add_field(const std::string& parent, FieldDef def) {
         FieldDef* p = find_mut(parent);
-        if (p == nullptr || !p->is_object()) return;
+        if (p == nullptr || !p->is_object())
+            return;
         const std::string full = join_path(parent, def.name);
         p->put_child(std::move(def));
         m_new_paths.push_back(full);
@@ -520,50 +665,58 @@ private:
 
     void add_runtime(const std::string& full, const json& mapping) {
         RootDef& w = work();
-        if (!w.runtime.is_object()) w.runtime = json::object();
+        if (!w.runtime.is_object())
+            w.runtime = json::object();
         w.runtime[full] = mapping;
         m_new_runtime[full] = mapping;
     }
 
     json build_update() {
-        if (m_new_paths.empty() && m_new_runtime.empty()) return nullptr;
+        if (m_new_paths.empty() && m_new_runtime.empty())
+            return nullptr;
         json update = json::object();
         const std::set<std::string> added(m_new_paths.begin(), m_new_paths.end());
         std::set<std::string> done;
         for (const auto& path : m_new_paths) {
-            if (!done.insert(path).second) continue;
+            if (!done.insert(path).second)
+                continue;
             const auto parts = split_dots(path);
             bool ancestor_added = false;
             std::string prefix_path;
             for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
                 prefix_path = join_path(prefix_path, parts[i]);
-                if (added.contains(prefix_path)) ancestor_added = true;
+                if (added.contains(prefix_path))
+                    ancestor_added = true;
             }
-            if (ancestor_added) continue;
+            if (ancestor_added)
+                continue;
             const FieldDef* def = find(path);
-            if (def == nullptr) continue;
+            if (def == nullptr)
+                continue;
             json* node = &update;
             std::string walked;
             for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
                 walked = join_path(walked, parts[i]);
                 node = &(*node)["properties"][parts[i]];
                 const FieldDef* ancestor = find(walked);
-                if (ancestor != nullptr && ancestor->type == "nested") (*node)["type"] = "nested";
+                if (ancestor != nullptr && ancestor->type == "nested")
+                    (*node)["type"] = "nested";
             }
             (*node)["properties"][parts.back()] = field_to_json(*def);
         }
-        if (!m_new_runtime.empty()) update["runtime"] = m_new_runtime;
+        if (!m_new_runtime.empty())
+            update["runtime"] = m_new_runtime;
         return update;
     }
 };
 
 // A path resolved against the mapping for values(), field_type() and fields().
 struct Resolved {
-    const FieldDef* def = nullptr;  // null for runtime fields
-    json runtime_def;               // runtime fields only
-    std::string source_path;        // where the values live in _source
-    std::string flattened_key;      // "a.b" under a flattened field
-    bool blocked = false;           // under a nested object or a disabled object
+    const FieldDef* def = nullptr; // null for runtime fields
+    json runtime_def;              // runtime fields only
+    std::string source_path;       // where the values live in _source
+    std::string flattened_key;     // "a.b" under a flattened field
+    bool blocked = false;          // under a nested object or a disabled object
 };
 
 std::optional<Resolved> resolve(const RootDef& model, std::string_view path) {
@@ -578,22 +731,27 @@ std::optional<Resolved> resolve(const RootDef& model, std::string_view path) {
     std::string walked;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         if (node->is_object()) {
-            if (node != &model.root && (node->type == "nested" || !param_bool(*node, "enabled", true))) out.blocked = true;
+            if (node != &model.root &&
+                (node->type == "nested" || !param_bool(*node, "enabled", true)))
+                out.blocked = true;
             node = node->child(parts[i]);
-            if (node == nullptr) return std::nullopt;
+            if (node == nullptr)
+                return std::nullopt;
             walked = join_path(walked, parts[i]);
             continue;
         }
         if (node->type == "flattened") {
             std::string key;
-            for (std::size_t k = i; k < parts.size(); ++k) key = join_path(key, parts[k]);
+            for (std::size_t k = i; k < parts.size(); ++k)
+                key = join_path(key, parts[k]);
             out.def = node;
             out.source_path = walked;
             out.flattened_key = key;
             return out;
         }
         const FieldDef* sub = node->child(parts[i]);
-        if (sub == nullptr || i + 1 != parts.size()) return std::nullopt;
+        if (sub == nullptr || i + 1 != parts.size())
+            return std::nullopt;
         out.def = sub;
         out.source_path = walked;
         return out;
@@ -604,20 +762,25 @@ std::optional<Resolved> resolve(const RootDef& model, std::string_view path) {
 }
 
 // Collects the values under a dotted path of _source, following arrays and dotted keys.
-void collect(const json& node, const std::vector<std::string>& parts, std::size_t idx, std::vector<const json*>& out) {
+void collect(const json& node, const std::vector<std::string>& parts, std::size_t idx,
+             std::vector<const json*>& out) {
     if (node.is_array()) {
-        for (const auto& item : node) collect(item, parts, idx, out);
+        for (const auto& item : node)
+            collect(item, parts, idx, out);
         return;
     }
     if (idx == parts.size()) {
         out.push_back(&node);
         return;
     }
-    if (!node.is_object()) return;
+    if (!node.is_object())
+        return;
     for (const auto& [key, value] : node.items()) {
         const auto key_parts = split_dots(key);
-        if (key_parts.size() > parts.size() - idx) continue;
-        if (std::equal(key_parts.begin(), key_parts.end(), parts.begin() + static_cast<std::ptrdiff_t>(idx))) {
+        if (key_parts.size() > parts.size() - idx)
+            continue;
+        if (std::equal(key_parts.begin(), key_parts.end(),
+                       parts.begin() + static_cast<std::ptrdiff_t>(idx))) {
             collect(value, parts, idx + key_parts.size(), out);
         }
     }
@@ -625,10 +788,12 @@ void collect(const json& node, const std::vector<std::string>& parts, std::size_
 
 void collect_leaves(const json& node, std::vector<FieldValue>& out) {
     if (node.is_object() || node.is_array()) {
-        for (const auto& v : node) collect_leaves(v, out);
+        for (const auto& v : node)
+            collect_leaves(v, out);
         return;
     }
-    if (node.is_null()) return;
+    if (node.is_null())
+        return;
     std::string buffer;
     out.emplace_back(std::string(scalar_of(node, buffer).text));
 }
@@ -638,12 +803,16 @@ FieldInfo leaf_info(const std::string& path, const FieldDef& def) {
     info.path = path;
     info.type = def.type;
     info.searchable = param_bool(def, "index", true);
-    if (def.type == "text") info.aggregatable = param_bool(def, "fielddata", false);
+    if (def.type == "text")
+        info.aggregatable = param_bool(def, "fielddata", false);
     else if (def.type == "match_only_text" || def.type == "binary" || def.type == "dense_vector" ||
-             def.type == "sparse_vector" || def.type == "annotated_text" || def.type == "semantic_text")
+             def.type == "sparse_vector" || def.type == "annotated_text" ||
+             def.type == "semantic_text")
         info.aggregatable = false;
-    else info.aggregatable = param_bool(def, "doc_values", true);
-    if (def.type == "binary") info.searchable = false;
+    else
+        info.aggregatable = param_bool(def, "doc_values", true);
+    if (def.type == "binary")
+        info.searchable = false;
     info.meta = def.params.contains("meta") ? def.params["meta"] : json(nullptr);
     return info;
 }
@@ -661,9 +830,11 @@ void walk_fields(const FieldDef& object, const std::string& path, std::vector<Fi
             walk_fields(child, full, out);
             continue;
         }
-        if (child.type == "alias") continue;
+        if (child.type == "alias")
+            continue;
         out.push_back(leaf_info(full, child));
-        for (const auto& sub : child.children) out.push_back(leaf_info(full + "." + sub.name, sub));
+        for (const auto& sub : child.children)
+            out.push_back(leaf_info(full + "." + sub.name, sub));
     }
 }
 
@@ -671,7 +842,8 @@ void walk_fields(const FieldDef& object, const std::string& path, std::vector<Fi
 
 std::expected<Mapping, EsError> Mapping::parse(const json& mappings, const SimVersion& version) {
     auto root = parse_root_def(mappings);
-    if (!root) return std::unexpected(wrap_mapping_error(root.error(), version));
+    if (!root)
+        return std::unexpected(wrap_mapping_error(root.error(), version));
     Mapping m;
     m.m_model = std::move(*root);
     m.m_version = version;
@@ -680,27 +852,34 @@ std::expected<Mapping, EsError> Mapping::parse(const json& mappings, const SimVe
 
 std::expected<void, EsError> Mapping::merge(const json& mappings, MergeReason reason) {
     auto incoming = parse_root_def(mappings);
-    if (!incoming) return std::unexpected(wrap_mapping_error(incoming.error(), m_version));
+    if (!incoming)
+        return std::unexpected(wrap_mapping_error(incoming.error(), m_version));
     RootDef merged = m_model;
-    if (auto ok = merge_root(merged, *incoming, reason); !ok) return ok;
+    if (auto ok = merge_root(merged, *incoming, reason); !ok)
+        return ok;
     m_model = std::move(merged);
     return {};
 }
 
-json Mapping::to_json() const { return root_to_json(m_model); }
+json Mapping::to_json() const {
+    return root_to_json(m_model);
+}
 
-std::expected<ParsedDocument, EsError> Mapping::parse_document(const json& source, std::string_view source_text,
+std::expected<ParsedDocument, EsError> Mapping::parse_document(const json& source,
+                                                               std::string_view source_text,
                                                                std::string_view id) const {
     std::string fallback;
     std::string_view text = source_text;
-    auto tree = text.empty() ? std::expected<DocNode, std::string>(std::unexpected(std::string("empty")))
-                             : parse_doc_tree(text);
+    auto tree = text.empty()
+                    ? std::expected<DocNode, std::string>(std::unexpected(std::string("empty")))
+                    : parse_doc_tree(text);
     if (!tree) {
         // Without the original bytes, positions refer to nlohmann's compact rendering.
         fallback = source.dump();
         tree = parse_doc_tree(fallback);
         if (!tree) {
-            return std::unexpected(EsError(400, m_version.document_parsing_error_type(), "failed to parse: " + tree.error()));
+            return std::unexpected(EsError(400, m_version.document_parsing_error_type(),
+                                           "failed to parse: " + tree.error()));
         }
     }
     DocParser parser(m_model, m_version, id);
@@ -709,8 +888,10 @@ std::expected<ParsedDocument, EsError> Mapping::parse_document(const json& sourc
 
 std::optional<std::string> Mapping::field_type(std::string_view path) const {
     auto r = resolve(m_model, path);
-    if (!r) return std::nullopt;
-    if (r->def == nullptr) return r->runtime_def.value("type", std::string("keyword"));
+    if (!r)
+        return std::nullopt;
+    if (r->def == nullptr)
+        return r->runtime_def.value("type", std::string("keyword"));
     return r->def->type;
 }
 
@@ -720,7 +901,9 @@ std::vector<FieldInfo> Mapping::fields() const {
     if (m_model.runtime.is_object()) {
         for (const auto& [name, def] : m_model.runtime.items()) {
             // A runtime field shadows a mapped field of the same name.
-            out.erase(std::remove_if(out.begin(), out.end(), [&](const FieldInfo& f) { return f.path == name; }), out.end());
+            out.erase(std::remove_if(out.begin(), out.end(),
+                                     [&](const FieldInfo& f) { return f.path == name; }),
+                      out.end());
             FieldInfo info;
             info.path = name;
             info.type = def.value("type", std::string("keyword"));
@@ -728,23 +911,27 @@ std::vector<FieldInfo> Mapping::fields() const {
             out.push_back(std::move(info));
         }
     }
-    std::stable_sort(out.begin(), out.end(), [](const FieldInfo& a, const FieldInfo& b) { return a.path < b.path; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const FieldInfo& a, const FieldInfo& b) { return a.path < b.path; });
     return out;
 }
 
 std::vector<FieldValue> Mapping::values(const json& source, std::string_view path) const {
     std::vector<FieldValue> out;
     auto r = resolve(m_model, path);
-    if (!r || r->blocked) return out;
+    if (!r || r->blocked)
+        return out;
     FieldDef runtime_def;
     const FieldDef* def = r->def;
     if (def == nullptr) {
         runtime_def.name = std::string(path);
         runtime_def.type = r->runtime_def.value("type", std::string("keyword"));
-        if (r->runtime_def.contains("format")) runtime_def.params["format"] = r->runtime_def["format"];
+        if (r->runtime_def.contains("format"))
+            runtime_def.params["format"] = r->runtime_def["format"];
         def = &runtime_def;
     }
-    if (def->is_object() || !param_bool(*def, "index", true)) return out;
+    if (def->is_object() || !param_bool(*def, "index", true))
+        return out;
     if (def->type == "constant_keyword") {
         // A constant_keyword field has its mapped value in every document of the index.
         const auto it = def->params.find("value");
@@ -756,7 +943,8 @@ std::vector<FieldValue> Mapping::values(const json& source, std::string_view pat
     std::vector<const json*> raw;
     auto parts = split_dots(r->source_path);
     if (!r->flattened_key.empty()) {
-        for (const auto& p : split_dots(r->flattened_key)) parts.push_back(p);
+        for (const auto& p : split_dots(r->flattened_key))
+            parts.push_back(p);
     }
     collect(source, parts, 0, raw);
     for (const json* value : raw) {
@@ -767,13 +955,16 @@ std::vector<FieldValue> Mapping::values(const json& source, std::string_view pat
         const json* v = value;
         if (v->is_null()) {
             const auto it = def->params.find("null_value");
-            if (it == def->params.end() || it->is_null()) continue;
+            if (it == def->params.end() || it->is_null())
+                continue;
             v = &*it;
         }
-        if (v->is_object()) continue;
+        if (v->is_object())
+            continue;
         std::string buffer;
         auto parsed = parse_scalar(*def, path, scalar_of(*v, buffer));
-        if (parsed && parsed->has_value()) out.push_back(**parsed);
+        if (parsed && parsed->has_value())
+            out.push_back(**parsed);
     }
     return out;
 }

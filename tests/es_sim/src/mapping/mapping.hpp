@@ -19,7 +19,8 @@ namespace esmend::es_sim {
 
 // Why mappings are being merged; ES applies different rules (ES MapperService.MergeReason).
 enum class MergeReason {
-    mapping_update, // PUT _mapping and dynamic updates: a changed type is illegal_argument_exception
+    mapping_update, // PUT _mapping and dynamic updates: a changed type is
+                    // illegal_argument_exception
     index_template, // composing component templates and the index template: later wins
 };
 
@@ -30,7 +31,7 @@ struct FieldInfo {
     bool searchable = true;
     bool aggregatable = true;
     bool metadata_field = false;
-    nlohmann::json meta;                 // the field's "meta" object, or null
+    nlohmann::json meta; // the field's "meta" object, or null
     std::optional<std::string> time_series_dimension_or_metric; // unused unless TSDS
 };
 
@@ -43,13 +44,16 @@ struct ParsedDocument {
 
 class Mapping {
 public:
-    // Parses and validates a "mappings" object ({"properties": ..., "dynamic": ..., "dynamic_templates":
+    // Parses and validates a "mappings" object ({"properties": ..., "dynamic": ...,
+    // "dynamic_templates":
     // [...], "date_detection": ..., "_source": ..., "_meta": ...}) with ES's errors, e.g.
     // mapper_parsing_exception "No handler for type [x] declared on field [y]".
-    static std::expected<Mapping, EsError> parse(const nlohmann::json& mappings, const SimVersion& version);
+    static std::expected<Mapping, EsError> parse(const nlohmann::json& mappings,
+                                                 const SimVersion& version);
 
     // Merges another mappings object into this one with ES's merge rules.
-    [[nodiscard]] std::expected<void, EsError> merge(const nlohmann::json& mappings, MergeReason reason);
+    [[nodiscard]] std::expected<void, EsError> merge(const nlohmann::json& mappings,
+                                                     MergeReason reason);
 
     // The mapping as GET _mapping renders it (full object form, dotted names expanded to objects).
     [[nodiscard]] nlohmann::json to_json() const;
@@ -58,7 +62,8 @@ public:
     // error (type, reason text, caused_by). `source_text` is the original bytes, used for the
     // "[line:col]" location in 8.x reasons. Does not modify *this.
     [[nodiscard]] std::expected<ParsedDocument, EsError>
-    parse_document(const nlohmann::json& source, std::string_view source_text, std::string_view id) const;
+    parse_document(const nlohmann::json& source, std::string_view source_text,
+                   std::string_view id) const;
 
     // The mapped type of a concrete field path, nullopt if unmapped.
     [[nodiscard]] std::optional<std::string> field_type(std::string_view path) const;
@@ -67,8 +72,10 @@ public:
     [[nodiscard]] std::vector<FieldInfo> fields() const;
 
     // The indexed values of `path` in `source`, normalised as doc_view.hpp describes. Values the
-    // mapping would ignore (ignore_above, index:false, unmapped with dynamic:false) are not returned.
-    [[nodiscard]] std::vector<FieldValue> values(const nlohmann::json& source, std::string_view path) const;
+    // mapping would ignore (ignore_above, index:false, unmapped with dynamic:false) are not
+    // returned.
+    [[nodiscard]] std::vector<FieldValue> values(const nlohmann::json& source,
+                                                 std::string_view path) const;
 
 private:
     Mapping() = default;

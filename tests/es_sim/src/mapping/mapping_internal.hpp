@@ -24,12 +24,14 @@ namespace esmend::es_sim::mapping_detail {
 [[nodiscard]] std::expected<RootDef, EsError> parse_root_def(const nlohmann::json& mappings);
 
 // Parses one field definition (the value under a "properties" key), e.g. from a dynamic template.
-[[nodiscard]] std::expected<FieldDef, EsError> parse_field_def(const std::string& name, const nlohmann::json& node);
+[[nodiscard]] std::expected<FieldDef, EsError> parse_field_def(const std::string& name,
+                                                               const nlohmann::json& node);
 
 [[nodiscard]] nlohmann::json field_to_json(const FieldDef& def);
 [[nodiscard]] nlohmann::json root_to_json(const RootDef& root);
 
-[[nodiscard]] std::expected<void, EsError> merge_root(RootDef& into, const RootDef& with, MergeReason reason);
+[[nodiscard]] std::expected<void, EsError> merge_root(RootDef& into, const RootDef& with,
+                                                      MergeReason reason);
 
 // Java's toString() of a parsed JSON value ("{a=1, b=[x, y]}") as ES error messages print it.
 // Map keys are listed in java.util.HashMap iteration order.
@@ -58,10 +60,11 @@ struct Scalar {
 // Parses one scalar with the field's rules. Returns the normalised value (nullopt when the field
 // type yields no indexed value) or the exception ES's field mapper throws, which becomes the
 // caused_by of the per-document error.
-[[nodiscard]] std::expected<std::optional<FieldValue>, EsError> parse_scalar(const FieldDef& def, std::string_view path,
-                                                                          const Scalar& value);
+[[nodiscard]] std::expected<std::optional<FieldValue>, EsError>
+parse_scalar(const FieldDef& def, std::string_view path, const Scalar& value);
 
-// The caused_by for a leaf field that receives an object (JsonXContentParser.text() on START_OBJECT).
+// The caused_by for a leaf field that receives an object (JsonXContentParser.text() on
+// START_OBJECT).
 [[nodiscard]] EsError object_for_leaf_cause(const FieldDef& def, const TokenLocation& where);
 
 } // namespace esmend::es_sim::mapping_detail

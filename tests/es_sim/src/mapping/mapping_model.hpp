@@ -29,20 +29,23 @@ struct FieldDef {
 
     [[nodiscard]] const FieldDef* child(std::string_view child_name) const {
         for (const auto& c : children) {
-            if (c.name == child_name) return &c;
+            if (c.name == child_name)
+                return &c;
         }
         return nullptr;
     }
     [[nodiscard]] FieldDef* child(std::string_view child_name) {
         for (auto& c : children) {
-            if (c.name == child_name) return &c;
+            if (c.name == child_name)
+                return &c;
         }
         return nullptr;
     }
     // Inserts or replaces a child, keeping children sorted by name.
     FieldDef& put_child(FieldDef def) {
         auto it = children.begin();
-        while (it != children.end() && it->name < def.name) ++it;
+        while (it != children.end() && it->name < def.name)
+            ++it;
         if (it != children.end() && it->name == def.name) {
             *it = std::move(def);
             return *it;

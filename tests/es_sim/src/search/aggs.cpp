@@ -302,7 +302,8 @@ std::expected<std::unique_ptr<Aggregation>, EsError> parse_terms(const std::stri
                 if (!o.is_object() || o.size() != 1)
                     return std::unexpected(
                         parsing_error("[terms] order must be an object with one key"));
-                const auto& [ok, ov] = *o.items().begin();
+                const std::string ok = o.begin().key();
+                const auto& ov = o.begin().value();
                 BucketOrder bo;
                 if (ok == "_count")
                     bo.by = BucketOrder::By::count;

@@ -740,7 +740,8 @@ std::expected<QueryPtr, EsError> parse_inner(const json& q, const QueryContext& 
     if (q.empty())
         return std::unexpected(
             EsError(400, "illegal_argument_exception", "query malformed, empty clause found"));
-    const auto& [name, body] = *q.items().begin();
+    const std::string name = q.begin().key();
+    const auto& body = q.begin().value();
     if (q.size() > 1)
         return std::unexpected(parsing_error(
             "[" + name + "] malformed query, expected [END_OBJECT] but found [FIELD_NAME]"));
