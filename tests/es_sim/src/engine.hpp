@@ -31,6 +31,9 @@
 
 namespace esmend::es_sim {
 
+// Splits an ES comma-separated list ("a,b,,c" -> a, b, c), as path parts and list params use.
+[[nodiscard]] std::vector<std::string> split_commas(const std::string& s);
+
 struct EngineOptions {
     SimVersion version;
     std::string cluster_name = "es-sim";

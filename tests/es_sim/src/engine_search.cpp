@@ -41,20 +41,6 @@ json shards_json(std::size_t n) {
     return {{"total", n}, {"successful", n}, {"skipped", 0}, {"failed", 0}};
 }
 
-std::vector<std::string> split_commas(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-        auto comma = s.find(',', start);
-        if (comma == std::string::npos)
-            comma = s.size();
-        if (comma > start)
-            out.push_back(s.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
-
 } // namespace
 
 Reply Engine::search(const RestRequest& request) {
