@@ -1,6 +1,7 @@
 #include "ingest/java_values.hpp"
 
 #include "ingest/date_format.hpp"
+#include "mapping/field_values.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -45,53 +46,8 @@ std::string java_class_name(const json& value) {
 }
 
 std::string java_double_to_string(double value) {
-    if (std::isnan(value))
-        return "NaN";
-    if (std::isinf(value))
-        return value > 0 ? "Infinity" : "-Infinity";
-    if (value == 0.0)
-        return std::signbit(value) ? "-0.0" : "0.0";
-    // Shortest round-trip digits, as Double.toString has produced since JDK 19.
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-    std::string sci(buf, res.ptr);
-    bool negative = false;
-    if (!sci.empty() && sci[0] == '-') {
-        negative = true;
-        sci.erase(0, 1);
-    }
-    const auto e_pos = sci.find('e');
-    std::string mantissa = sci.substr(0, e_pos);
-    const int exponent = std::stoi(sci.substr(e_pos + 1));
-    std::string digits;
-    for (char c : mantissa) {
-        if (c != '.')
-            digits.push_back(c);
-    }
-    while (digits.size() > 1 && digits.back() == '0')
-        digits.pop_back();
-    std::string out = negative ? "-" : "";
-    const double magnitude = std::fabs(value);
-    if (magnitude >= 1e-3 && magnitude < 1e7) {
-        if (exponent >= 0) {
-            const auto int_len = static_cast<std::size_t>(exponent) + 1;
-            std::string int_part = digits.substr(0, std::min(int_len, digits.size()));
-            while (int_part.size() < int_len)
-                int_part.push_back('0');
-            std::string frac = digits.size() > int_len ? digits.substr(int_len) : "0";
-            out += int_part + "." + frac;
-        } else {
-            out += "0.";
-            out += std::string(static_cast<std::size_t>(-exponent - 1), '0');
-            out += digits;
-        }
-        return out;
-    }
-    out += digits.substr(0, 1);
-    out += ".";
-    out += digits.size() > 1 ? digits.substr(1) : "0";
-    out += "E" + std::to_string(exponent);
-    return out;
+    // One implementation of Double.toString for all of es-sim: the mapping module's.
+    return mapping_detail::java_double_string(value);
 }
 
 std::string java_to_string(const json& value) {
