@@ -286,6 +286,25 @@ TEST(Ingest, MappingErrorGoesToDeadLetterNeverDropped) {
     EXPECT_EQ(dl["document"]["golang"]["expvar"]["custom"]["build_version"], "1.4.2");
 }
 
+// systemd's control-group kill and coreutils `timeout` deliver SIGTERM to the process and to its
+// group, so one stop request can arrive twice; only a second Ctrl-C (SIGINT) may end the process.
+TEST(Ingest, RepeatedSigtermIsOneStopRequest) {
+    EsSim sim;
+    sim.install_golang_assets();
+    BackgroundProcess go({ESMEND_EXPVAR_TARGET, "-listen", "127.0.0.1:0"});
+    TempDir dir;
+    const std::string script =
+        std::string{"\""} + ESMEND_BINARY +
+        "\" ingest --json --period 200ms --target \"$1\" --spool-dir \"$2\" & "
+        "pid=$!; sleep 1.5; kill -TERM $pid; kill -TERM $pid; wait $pid";
+    auto r = run_process({"/bin/sh", "-c", script, "sh", go.first_line(), dir.file("spool")},
+                         env_for(sim));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto stats = json::parse(r.out)["stats"];
+    EXPECT_EQ(sim.count(k_heap), stats["polls_ok"].get<int>());
+    EXPECT_EQ(stats["spooled_now"], 0);
+}
+
 TEST(Ingest, SigtermFlushesAndExitsZero) {
     EsSim sim;
     sim.install_golang_assets();

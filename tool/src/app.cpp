@@ -18,7 +18,10 @@ es_client::Cancellation g_cancel;
 
 extern "C" void on_interrupt(int signal) {
     // The first Ctrl-C asks running work to stop at a safe point; a second one ends the process.
-    if (g_cancel.requested()) {
+    // SIGTERM only ever asks: supervisors (systemd's control-group kill, coreutils `timeout`) send
+    // it to the process and to its group at once, and that duplicate must not count as a second
+    // request. They follow up with SIGKILL if they want the process gone.
+    if (signal == SIGINT && g_cancel.requested()) {
         std::signal(signal, SIG_DFL);
         std::raise(signal);
         return;
