@@ -38,6 +38,20 @@ Result<nlohmann::json> Elasticsearch::call(Method method, std::string path,
                       "the answer to " + std::string(to_string(method)) + " " + request.path);
 }
 
+Result<std::optional<nlohmann::json>> Elasticsearch::find(std::string path) {
+    auto response = m_transport->perform(make_request(Method::get, std::move(path)));
+    if (!response)
+        return std::unexpected(response.error());
+    if (response->status == 404)
+        return std::optional<nlohmann::json>{};
+    if (!response->ok())
+        return std::unexpected(error_from_response(*response, Service::elasticsearch));
+    auto body = parse_json(response->body, "a GET answer");
+    if (!body)
+        return std::unexpected(body.error());
+    return std::optional<nlohmann::json>{std::move(*body)};
+}
+
 namespace {
 template <class T>
 T value_or(const nlohmann::json& j, const char* key, T fallback) {

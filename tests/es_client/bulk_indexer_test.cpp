@@ -1,6 +1,8 @@
 // The bulk indexer's settling rules, against a scripted cluster that answers per item.
 #include <es_client/bulk_indexer.hpp>
 
+#include "support/fake_clock.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,17 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-class FakeClock final : public Clock {
-public:
-    std::chrono::steady_clock::time_point now() const override { return t; }
-    bool sleep_for(std::chrono::milliseconds d, const Cancellation*) override {
-        sleeps.push_back(d);
-        t += d;
-        return true;
-    }
-    std::chrono::steady_clock::time_point t{};
-    std::vector<std::chrono::milliseconds> sleeps;
-};
+using esmend::test::FakeClock;
 
 // Parses each _bulk body and answers every item with status(id, attempt-of-that-id), as ES shapes
 // the filtered answer (es-apis.md §1.6).

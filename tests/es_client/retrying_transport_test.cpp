@@ -2,6 +2,8 @@
 // and jitter; other 4xx never are. Time is a fake clock, so nothing sleeps.
 #include <es_client/retrying_transport.hpp>
 
+#include "support/fake_clock.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -13,24 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class FakeClock final : public Clock {
-public:
-    std::chrono::steady_clock::time_point now() const override { return m_now; }
-    bool sleep_for(std::chrono::milliseconds d, const Cancellation* cancel) override {
-        sleeps.push_back(d);
-        m_now += d;
-        if (cancel_after_sleeps >= 0 && static_cast<int>(sleeps.size()) >= cancel_after_sleeps &&
-            cancel) {
-            const_cast<Cancellation*>(cancel)->request();
-        }
-        return cancel == nullptr || !cancel->requested();
-    }
-    std::vector<std::chrono::milliseconds> sleeps;
-    int cancel_after_sleeps = -1;
-
-private:
-    std::chrono::steady_clock::time_point m_now{};
-};
+using esmend::test::FakeClock;
 
 // Answers with a scripted sequence of statuses or transport errors.
 class ScriptedTransport final : public Transport {

@@ -44,6 +44,7 @@ int run(int argc, char** argv) {
         register_version(app, action);
         register_info(app, action);
         register_assets(app, action);
+        register_install(app, action);
         register_ingest(app, action);
 
         try {

@@ -41,6 +41,28 @@ void Output::fields(const std::vector<std::pair<std::string, std::string>>& rows
     m_out << std::flush;
 }
 
+void Output::table(const std::vector<std::vector<std::string>>& rows) {
+    if (json())
+        return;
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i + 1 < row.size(); ++i) {
+            if (widths.size() <= i)
+                widths.resize(i + 1, 0);
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            m_out << row[i];
+            if (i + 1 < row.size())
+                m_out << std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        m_out << '\n';
+    }
+    m_out << std::flush;
+}
+
 void Output::line(const std::string& text) {
     if (!json())
         m_out << text << '\n' << std::flush;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace esmend::es_client {
@@ -45,6 +46,8 @@ public:
     // A JSON request; a non-2xx answer is an Error carrying ES's error envelope.
     [[nodiscard]] Result<nlohmann::json> call(Method method, std::string path,
                                               const nlohmann::json* body = nullptr);
+    // GET for "does it exist?": a 404 is nullopt rather than an Error.
+    [[nodiscard]] Result<std::optional<nlohmann::json>> find(std::string path);
     // The raw exchange, for callers that handle statuses themselves (HEAD exists, 404 as a value).
     [[nodiscard]] Result<HttpResponse> send(HttpRequest request);
     // The transport underneath, for helpers that speak raw requests (the bulk indexer).

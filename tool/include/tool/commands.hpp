@@ -29,5 +29,6 @@ void register_version(CLI::App& app, Action& action);
 void register_info(CLI::App& app, Action& action);
 void register_assets(CLI::App& app, Action& action);
 void register_ingest(CLI::App& app, Action& action);
+void register_install(CLI::App& app, Action& action);
 
 } // namespace esmend::tool

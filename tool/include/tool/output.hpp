@@ -22,6 +22,8 @@ public:
     void result(const nlohmann::json& value);
     // Aligned "key  value" lines for the human form.
     void fields(const std::vector<std::pair<std::string, std::string>>& rows);
+    // Rows of cells, every column but the last padded to its widest cell (human form only).
+    void table(const std::vector<std::vector<std::string>>& rows);
     void line(const std::string& text);
     // Reports a failure: a log line on stderr and, with --json, {"error": {...}} on stdout.
     void error(const es_client::Error& error);

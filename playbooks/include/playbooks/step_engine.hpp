@@ -1,0 +1,86 @@
+#pragma once
+// The one mechanism every playbook runs on, shaped like Kibana's migrations v2: each step
+// observes the cluster (reads only), a pure `decide` turns the run state and that observation
+// into done, wait, fail or a list of actions, and the engine hands the actions to an executor.
+// In a live run the step then observes again, so every change is verified by reading it back
+// before the next step starts; with the plan executor (dry run) the engine assumes the actions
+// succeeded and moves on. The mode never reaches `decide`, so dry run and run cannot drift apart.
+
+#include <es_client/clock.hpp>
+#include <es_client/error.hpp>
+#include <playbooks/action.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace esmend::playbooks {
+
+struct Decision {
+    enum class Kind { done, wait, act, fail };
+    Kind kind = Kind::done;
+    std::vector<Action> actions;           // act
+    std::chrono::milliseconds wait_for{0}; // wait
+    std::optional<es_client::Error> error; // fail
+    std::string message;                   // why: shown as progress or as the step's outcome
+    // What the step found, for the report (e.g. per-asset outcomes). Kept from the first round
+    // of a step: later rounds only verify.
+    nlohmann::json facts;
+
+    [[nodiscard]] static Decision done(std::string message = {}, nlohmann::json facts = {});
+    [[nodiscard]] static Decision act(std::vector<Action> actions, std::string message = {},
+                                      nlohmann::json facts = {});
+    [[nodiscard]] static Decision wait(std::chrono::milliseconds delay, std::string message);
+    [[nodiscard]] static Decision fail(es_client::Error error, nlohmann::json facts = {});
+};
+
+struct Step {
+    std::string name;
+    // Reads the cluster. It may read the run state (a task id captured earlier) but never writes.
+    std::function<es_client::Result<nlohmann::json>(const nlohmann::json& state)> observe;
+    // Pure: the same state and observation always give the same decision.
+    std::function<Decision(const nlohmann::json& state, const nlohmann::json& observation)> decide;
+};
+
+struct StepReport {
+    std::string name;
+    std::string message;         // the final decision's message
+    nlohmann::json facts;        // the first round's facts
+    std::vector<Action> actions; // every action executed (or planned) in this step
+};
+
+struct RunReport {
+    std::vector<StepReport> steps;         // the steps that ran, the failing one last
+    nlohmann::json state;                  // the final run state, with captured responses
+    std::optional<es_client::Error> error; // why the run stopped early, if it did
+    [[nodiscard]] bool ok() const { return !error.has_value(); }
+    // Whether any action was executed (or, in a dry run, planned).
+    [[nodiscard]] bool changed() const;
+};
+
+// Progress callbacks; any of them may be empty.
+struct Listener {
+    std::function<void(const Step&)> on_step;
+    std::function<void(const Action&)> on_action;
+    std::function<void(const std::string& message)> on_wait;
+};
+
+struct EngineLimits {
+    // Act rounds per step before the engine gives up: a step whose actions never show up in the
+    // next observation is a bug or a cluster fighting back, and must not loop forever.
+    int max_act_rounds = 5;
+};
+
+// Runs the steps in order and stops at the first failure or cancellation (checked between
+// actions and while waiting); the report then holds what ran and the error.
+[[nodiscard]] RunReport run_steps(std::span<const Step> steps, Executor& executor,
+                                  nlohmann::json state, es_client::Clock& clock,
+                                  const es_client::Cancellation& cancel,
+                                  const Listener& listener = {}, EngineLimits limits = {});
+
+} // namespace esmend::playbooks

@@ -1,0 +1,134 @@
+#include <playbooks/step_engine.hpp>
+
+#include <utility>
+
+namespace esmend::playbooks {
+
+using es_client::ErrorKind;
+
+Decision Decision::done(std::string message, nlohmann::json facts) {
+    Decision d;
+    d.kind = Kind::done;
+    d.message = std::move(message);
+    d.facts = std::move(facts);
+    return d;
+}
+
+Decision Decision::act(std::vector<Action> actions, std::string message, nlohmann::json facts) {
+    Decision d;
+    d.kind = Kind::act;
+    d.actions = std::move(actions);
+    d.message = std::move(message);
+    d.facts = std::move(facts);
+    return d;
+}
+
+Decision Decision::wait(std::chrono::milliseconds delay, std::string message) {
+    Decision d;
+    d.kind = Kind::wait;
+    d.wait_for = delay;
+    d.message = std::move(message);
+    return d;
+}
+
+Decision Decision::fail(es_client::Error error, nlohmann::json facts) {
+    Decision d;
+    d.kind = Kind::fail;
+    d.message = error.message;
+    d.error = std::move(error);
+    d.facts = std::move(facts);
+    return d;
+}
+
+bool RunReport::changed() const {
+    for (const auto& step : steps) {
+        if (!step.actions.empty())
+            return true;
+    }
+    return false;
+}
+
+namespace {
+
+es_client::Error cancelled() {
+    return es_client::make_error(ErrorKind::cancelled, "interrupted");
+}
+
+// Runs one step to completion. Returns the error that stopped it, if any.
+std::optional<es_client::Error> run_step(const Step& step, StepReport& report, Executor& executor,
+                                         nlohmann::json& state, es_client::Clock& clock,
+                                         const es_client::Cancellation& cancel,
+                                         const Listener& listener, EngineLimits limits) {
+    bool first_round = true;
+    int act_rounds = 0;
+    while (true) {
+        if (cancel.requested())
+            return cancelled();
+        auto observation = step.observe(state);
+        if (!observation)
+            return observation.error();
+        Decision decision = step.decide(state, *observation);
+        if (first_round)
+            report.facts = decision.facts;
+        first_round = false;
+        report.message = decision.message;
+        switch (decision.kind) {
+        case Decision::Kind::done:
+            return std::nullopt;
+        case Decision::Kind::fail:
+            return decision.error.value_or(
+                es_client::make_error(ErrorKind::state, decision.message));
+        case Decision::Kind::wait:
+            if (listener.on_wait)
+                listener.on_wait(decision.message);
+            if (!clock.sleep_for(decision.wait_for, &cancel))
+                return cancelled();
+            continue;
+        case Decision::Kind::act:
+            break;
+        }
+        if (++act_rounds > limits.max_act_rounds) {
+            return es_client::make_error(
+                ErrorKind::state, "step '" + step.name + "' still wants to act after " +
+                                      std::to_string(limits.max_act_rounds) +
+                                      " rounds; the cluster does not show the changes it made");
+        }
+        for (const auto& action : decision.actions) {
+            if (cancel.requested())
+                return cancelled();
+            if (listener.on_action)
+                listener.on_action(action);
+            auto response = executor.execute(action);
+            report.actions.push_back(action);
+            if (!response)
+                return response.error();
+            if (!action.capture.empty())
+                state[action.capture] = std::move(*response);
+        }
+        // A dry run cannot observe what it did not do: assume the plan worked.
+        if (!executor.applies_changes())
+            return std::nullopt;
+    }
+}
+
+} // namespace
+
+RunReport run_steps(std::span<const Step> steps, Executor& executor, nlohmann::json state,
+                    es_client::Clock& clock, const es_client::Cancellation& cancel,
+                    const Listener& listener, EngineLimits limits) {
+    RunReport report;
+    for (const auto& step : steps) {
+        if (listener.on_step)
+            listener.on_step(step);
+        report.steps.push_back(StepReport{step.name, {}, nlohmann::json{}, {}});
+        if (auto error = run_step(step, report.steps.back(), executor, state, clock, cancel,
+                                  listener, limits)) {
+            report.error = std::move(*error);
+            break;
+        }
+    }
+    report.state = std::move(state);
+    return report;
+}
+
+} // namespace esmend::playbooks
