@@ -89,6 +89,8 @@ EndpointTable build_embedded(std::string_view data) {
         Endpoint{"sim.reset", {EndpointPath{"/_sim/reset", {"_sim", "reset"}, {"POST"}}}, {}});
     table->add(
         Endpoint{"sim.state", {EndpointPath{"/_sim/state", {"_sim", "state"}, {"GET"}}}, {}});
+    table->add(Endpoint{
+        "sim.restart", {EndpointPath{"/_sim/restart", {"_sim", "restart"}, {"POST"}}}, {}});
     table->add(
         Endpoint{"sim.faults",
                  {EndpointPath{"/_sim/faults", {"_sim", "faults"}, {"POST", "DELETE", "GET"}}},

@@ -46,9 +46,18 @@ Engine::Engine(EngineOptions options)
     : m_options(std::move(options)), m_random(std::random_device{}()) {
     m_cluster_uuid = new_uuid();
     m_node_id = new_uuid();
+    m_tasks.set_node_id(m_node_id);
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+    // Background tasks (reindex workers) take the lock between batches: stop them first.
+    std::vector<std::shared_ptr<Task>> workers;
+    {
+        std::lock_guard lock(m_mutex);
+        workers = m_tasks.forget_all();
+    }
+    TaskRegistry::join(workers);
+}
 
 const std::map<std::string, Engine::Handler>& Engine::handlers() {
     static const std::map<std::string, Handler> k_handlers = {
@@ -62,6 +71,12 @@ const std::map<std::string, Engine::Handler>& Engine::handlers() {
         {"security.has_privileges", &Engine::security_has_privileges},
         {"sim.reset", &Engine::sim_reset},
         {"sim.state", &Engine::sim_state},
+        {"sim.restart", &Engine::sim_restart},
+        {"reindex", &Engine::reindex},
+        {"reindex_rethrottle", &Engine::reindex_rethrottle},
+        {"tasks.get", &Engine::tasks_get},
+        {"tasks.list", &Engine::tasks_list},
+        {"tasks.cancel", &Engine::tasks_cancel},
         {"indices.create", &Engine::indices_create},
         {"indices.get", &Engine::indices_get},
         {"indices.exists", &Engine::indices_exists},
@@ -108,6 +123,13 @@ const std::map<std::string, Engine::Handler>& Engine::handlers() {
         {"ingest.get_pipeline", &Engine::get_pipeline},
         {"ingest.delete_pipeline", &Engine::delete_pipeline},
         {"ingest.simulate", &Engine::simulate_pipeline},
+        {"snapshot.create_repository", &Engine::snapshot_create_repository},
+        {"snapshot.get_repository", &Engine::snapshot_get_repository},
+        {"snapshot.delete_repository", &Engine::snapshot_delete_repository},
+        {"snapshot.create", &Engine::snapshot_create},
+        {"snapshot.get", &Engine::snapshot_get},
+        {"snapshot.delete", &Engine::snapshot_delete},
+        {"snapshot.restore", &Engine::snapshot_restore},
     };
     return k_handlers;
 }
@@ -140,6 +162,10 @@ Reply Engine::handle(const RestRequest& request) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
+    // These lock per step themselves (engine_reindex.cpp).
+    if (request.endpoint == "reindex" || request.endpoint == "tasks.get" ||
+        request.endpoint == "tasks.cancel" || request.endpoint == "sim.restart")
+        return (this->*(it->second))(request);
     std::lock_guard lock(m_mutex);
     return (this->*(it->second))(request);
 }
@@ -237,6 +263,41 @@ std::expected<std::int64_t, EsError> parse_time_value(const std::string& value,
                                    "failed to parse setting [" + setting_name + "] with value [" +
                                        value +
                                        "] as a time value: unit is missing or unrecognized"));
+}
+
+std::string key_location(const std::string& raw, const std::string& key, int want_depth) {
+    int depth = 0;
+    int line = 1;
+    int col = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const char c = raw[i];
+        ++col;
+        if (c == '\n') {
+            ++line;
+            col = 0;
+            continue;
+        }
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+                ++col;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '{' || c == '[')
+            ++depth;
+        else if (c == '}' || c == ']')
+            --depth;
+        else if (c == '"') {
+            if (depth == want_depth && raw.compare(i + 1, key.size() + 1, key + "\"") == 0)
+                return "[" + std::to_string(line) + ":" + std::to_string(col) + "]";
+            in_string = true;
+        }
+    }
+    return "[1:1]";
 }
 
 std::expected<json, EsError> parse_body(const RestRequest& request, bool required) {
@@ -529,6 +590,7 @@ Reply Engine::sim_reset(const RestRequest&) {
     m_data_streams.clear();
     m_pipelines.clear();
     m_pits.clear();
+    m_snapshots.reset();
     return json_reply(acknowledged());
 }
 

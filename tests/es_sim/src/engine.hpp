@@ -11,6 +11,7 @@
 #include "rest.hpp"
 #include "search/search.hpp"
 #include "sim_version.hpp"
+#include "tasks.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,10 @@ struct EngineOptions {
     std::string node_name = "es-sim-node-0";
     std::int64_t disk_total_bytes = 100LL * 1024 * 1024 * 1024;
     bool security_enabled = false;
+    // Simulated reindex work speed in documents per second (0: as fast as possible).
+    std::int64_t reindex_docs_per_second = 0;
+    // ES path.repo: the directories fs snapshot repositories may use.
+    std::vector<std::string> path_repo;
 };
 
 inline constexpr std::int64_t k_live = std::numeric_limits<std::int64_t>::max();
@@ -100,6 +105,9 @@ struct PointInTime {
     std::unique_ptr<search::SearchCache> cache;
 };
 
+// fs snapshot repositories and their snapshots, kept in memory (engine_snapshots.cpp).
+struct SnapshotStore;
+
 // Which indices a wildcard expression may expand to (ES IndicesOptions).
 struct IndicesOptions {
     bool open = true;
@@ -134,6 +142,15 @@ private:
     Reply security_has_privileges(const RestRequest&);
     Reply sim_reset(const RestRequest&);
     Reply sim_state(const RestRequest&);
+    Reply sim_restart(const RestRequest&);
+
+    // reindex and tasks (engine_reindex.cpp); reindex, tasks.get and tasks.cancel take the lock
+    // themselves (a reindex runs in batches, and waits happen without the lock).
+    Reply reindex(const RestRequest&);
+    Reply reindex_rethrottle(const RestRequest&);
+    Reply tasks_get(const RestRequest&);
+    Reply tasks_list(const RestRequest&);
+    Reply tasks_cancel(const RestRequest&);
 
     // indices (engine_indices.cpp)
     Reply indices_create(const RestRequest&);
@@ -180,6 +197,15 @@ private:
     Reply update_doc(const RestRequest&);
     Reply mget(const RestRequest&);
 
+    // snapshots (engine_snapshots.cpp)
+    Reply snapshot_create_repository(const RestRequest&);
+    Reply snapshot_get_repository(const RestRequest&);
+    Reply snapshot_delete_repository(const RestRequest&);
+    Reply snapshot_create(const RestRequest&);
+    Reply snapshot_get(const RestRequest&);
+    Reply snapshot_delete(const RestRequest&);
+    Reply snapshot_restore(const RestRequest&);
+
     // search, pipelines (engine_search.cpp)
     Reply search(const RestRequest&);
     Reply count(const RestRequest&);
@@ -201,6 +227,10 @@ public:
         std::optional<std::string> pipeline;
         bool require_data_stream = false;
         bool require_alias = false;
+        // Optimistic concurrency control (if_seq_no/if_primary_term); the defaults are ES's
+        // SequenceNumbers.UNASSIGNED_SEQ_NO and UNASSIGNED_PRIMARY_TERM.
+        std::int64_t if_seq_no = -2;
+        std::int64_t if_primary_term = 0;
     };
     struct WriteResult {
         std::string index; // concrete index written
@@ -232,6 +262,9 @@ public:
     void refresh_index(IndexData& index);
     void maybe_scheduled_refresh(IndexData& index);
     [[nodiscard]] std::int64_t total_store_bytes() const;
+    // The disk threshold monitor (engine_cluster.cpp): puts the read_only_allow_delete block on
+    // every index above the flood-stage watermark and releases it below the high watermark.
+    void apply_disk_watermarks();
     [[nodiscard]] std::int64_t min_pit_seq(const std::string& index) const;
     void compact(IndexData& index);
     void remove_index(const std::string& name);
@@ -252,6 +285,9 @@ public:
     std::string m_cluster_uuid;
     std::string m_node_id;
     std::int64_t m_auto_id = 0;
+    std::set<std::string> m_disk_blocked; // indices the disk monitor put the block on
+    TaskRegistry m_tasks{""};
+    std::shared_ptr<SnapshotStore> m_snapshots; // created on first use (engine_snapshots.cpp)
 };
 
 // Lenient-free boolean parsing as ES's Booleans.parseBoolean: only "true"/"false" ("" means true
@@ -263,6 +299,10 @@ public:
 parse_time_value(const std::string& value, const std::string& setting_name);
 // Simple ES wildcard match ('*' only), as Regex.simpleMatch.
 [[nodiscard]] bool simple_match(std::string_view pattern, std::string_view value);
+// The "[line:col]" of `key` as an object key at nesting depth `want_depth` (1: top level) of the
+// raw body, as Jackson reports the field-name token in front of ES's "unknown field" errors.
+[[nodiscard]] std::string key_location(const std::string& raw, const std::string& key,
+                                       int want_depth);
 // Parses a request body that must be a JSON object; empty bodies give an empty object.
 [[nodiscard]] std::expected<nlohmann::json, EsError> parse_body(const RestRequest& request,
                                                                 bool required = false);

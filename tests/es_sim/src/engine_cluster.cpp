@@ -448,4 +448,42 @@ Reply Engine::security_has_privileges(const RestRequest& request) {
                        {"application", application}});
 }
 
+void Engine::apply_disk_watermarks() {
+    // ES DiskThresholdMonitor (es-apis.md §1.13, ES PR#25541, ES#77906): when a node's free disk
+    // falls below the flood-stage watermark (95 % used by default), every index with a shard on it
+    // gets index.blocks.read_only_allow_delete, so writes fail with 429 cluster_block_exception;
+    // since 7.4 (ES#42559) the block is released automatically once usage is back below the high
+    // watermark (90 %). From 8.5 the free space a percentage watermark asks for is capped by its
+    // max_headroom (100gb flood stage, 150gb high; DiskThresholdSettings).
+    //
+    // ES's monitor runs on each cluster-info refresh (30 s); es-sim evaluates it at every write,
+    // with the store size as used disk. ES also releases blocks set by hand on that cycle; es-sim
+    // releases only the blocks its monitor set, so a manual block keeps behaving as it would until
+    // ES's next cycle (unsourced simplification).
+    const std::int64_t total = m_options.disk_total_bytes;
+    if (total <= 0)
+        return;
+    const std::int64_t free = total - total_store_bytes();
+    auto threshold = [&](double free_fraction, std::int64_t headroom) {
+        auto t = static_cast<std::int64_t>(static_cast<double>(total) * free_fraction);
+        if (m_options.version.at_least(8, 5))
+            t = std::min(t, headroom);
+        return t;
+    };
+    constexpr std::int64_t k_gb = 1024LL * 1024 * 1024;
+    if (free < threshold(0.05, 100 * k_gb)) {
+        for (auto& [name, index] : m_indices) {
+            if (index.setting("index.blocks.read_only_allow_delete") == "true")
+                continue;
+            index.settings["index.blocks.read_only_allow_delete"] = "true";
+            m_disk_blocked.insert(name);
+        }
+    } else if (free >= threshold(0.10, 150 * k_gb) && !m_disk_blocked.empty()) {
+        for (const auto& name : m_disk_blocked)
+            if (const auto it = m_indices.find(name); it != m_indices.end())
+                it->second.settings.erase("index.blocks.read_only_allow_delete");
+        m_disk_blocked.clear();
+    }
+}
+
 } // namespace esmend::es_sim

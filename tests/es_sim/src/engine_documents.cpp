@@ -4,7 +4,10 @@
 #include "ingest/ingest.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <limits>
 
 namespace esmend::es_sim {
 
@@ -25,7 +28,13 @@ std::string end_location(std::string_view text) {
             ++line;
             line_start = i + 1;
         }
-    return "[" + std::to_string(line) + ":" + std::to_string(last - line_start + 1) + "]";
+    // Appended piecewise: GCC 12's -Wstringop-overflow misfires on `"[" + std::string&&` at -O2.
+    std::string out = "[";
+    out += std::to_string(line);
+    out += ':';
+    out += std::to_string(last - line_start + 1);
+    out += ']';
+    return out;
 }
 
 EsError version_conflict(const IndexData& index, const std::string& id, std::int64_t version) {
@@ -71,6 +80,193 @@ void deep_merge(json& target, const json& patch) {
         else
             target[k] = v;
     }
+}
+
+// Optimistic concurrency control (docs "Optimistic concurrency control"). The constants are ES's
+// SequenceNumbers.UNASSIGNED_SEQ_NO / UNASSIGNED_PRIMARY_TERM and Versions.MATCH_ANY /
+// MATCH_DELETED; es-sim has a single primary that never fails over, so its term is always 1.
+constexpr std::int64_t k_unassigned_seq_no = -2;
+constexpr std::int64_t k_unassigned_primary_term = 0;
+constexpr std::int64_t k_match_any = -3;
+constexpr std::int64_t k_match_deleted = -4;
+constexpr std::int64_t k_primary_term = 1;
+
+// VersionConflictEngineException(shardId, id, compareAndWriteSeqNo, compareAndWriteTerm,
+// currentSeqNo, currentTerm): "[<id>]: version conflict, required seqNo [S], primary term [T]."
+// followed by " current document has seqNo [S'] and primary term [T']" or " but no document was
+// found" (InternalEngine when the document is missing or deleted).
+EsError cas_conflict(const IndexData& index, const std::string& id, std::int64_t if_seq_no,
+                     std::int64_t if_primary_term, const DocRecord* current) {
+    std::string reason = "[" + id + "]: version conflict, required seqNo [" +
+                         std::to_string(if_seq_no) + "], primary term [" +
+                         std::to_string(if_primary_term) + "].";
+    if (current == nullptr)
+        reason += " but no document was found";
+    else
+        reason += " current document has seqNo [" + std::to_string(current->seq_no) +
+                  "] and primary term [" + std::to_string(k_primary_term) + "]";
+    EsError e(409, "version_conflict_engine_exception", reason);
+    e.with("index_uuid", index.uuid).with("shard", "0").with("index", index.name);
+    return e;
+}
+
+// True when the write's if_seq_no/if_primary_term do not match the live document `current`.
+bool cas_mismatch(const Engine::WriteOp& op, const DocRecord* current) {
+    if (op.if_seq_no == k_unassigned_seq_no)
+        return false;
+    return current == nullptr || current->seq_no != op.if_seq_no ||
+           k_primary_term != op.if_primary_term;
+}
+
+// RestRequest.paramAsLong (and paramAsInt with kind "int"): "Failed to parse long parameter [k]
+// with value [v]".
+std::expected<std::int64_t, EsError> long_param(const RestRequest& request, const std::string& key,
+                                                std::int64_t fallback,
+                                                const std::string& kind = "long") {
+    if (!request.has(key))
+        return fallback;
+    const auto value = request.param(key);
+    std::int64_t out = 0;
+    const auto* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+    const bool out_of_range = kind == "int" && (out > std::numeric_limits<std::int32_t>::max() ||
+                                                out < std::numeric_limits<std::int32_t>::min());
+    if (value.empty() || ec != std::errc{} || ptr != end || out_of_range)
+        return std::unexpected(EsError(400, "illegal_argument_exception",
+                                       "Failed to parse " + kind + " parameter [" + key +
+                                           "] with value [" + value + "]"));
+    return out;
+}
+
+// The versioning and compare-and-set fields of one document request, as DocWriteRequest holds
+// them before validation.
+struct CasFields {
+    std::int64_t version = k_match_any;
+    std::string version_type = "internal";
+    std::int64_t if_seq_no = k_unassigned_seq_no;
+    std::int64_t if_primary_term = k_unassigned_primary_term;
+};
+
+// IndexRequest/UpdateRequest/DeleteRequest.setIfSeqNo and setIfPrimaryTerm reject negative
+// values as they are set, before validation (an illegal_argument_exception, 400).
+std::optional<EsError> check_cas_setters(const CasFields& f) {
+    if (f.if_seq_no < 0 && f.if_seq_no != k_unassigned_seq_no)
+        return EsError(400, "illegal_argument_exception",
+                       "sequence numbers must be non negative. got [" +
+                           std::to_string(f.if_seq_no) + "].");
+    if (f.if_primary_term < 0)
+        return EsError(400, "illegal_argument_exception",
+                       "primary term must be non negative. got [" +
+                           std::to_string(f.if_primary_term) + "]");
+    return std::nullopt;
+}
+
+// VersionType.fromString: "No version type match [x]".
+std::optional<EsError> check_version_type(const std::string& version_type) {
+    if (version_type == "internal" || version_type == "external" || version_type == "external_gte")
+        return std::nullopt;
+    return EsError(400, "illegal_argument_exception",
+                   "No version type match [" + version_type + "]");
+}
+
+// DocWriteRequest.validateSeqNoBasedCASParams, appending to `errors` in ES's order.
+void validate_cas(const CasFields& f, std::vector<std::string>& errors) {
+    const bool internal = f.version_type == "internal";
+    const bool valid_version =
+        internal ? (f.version > 0 || f.version == k_match_any || f.version == k_match_deleted)
+                 : f.version >= 0; // VersionType.validateVersionForWrites
+    if (!valid_version) {
+        std::string name = f.version_type;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        errors.push_back("illegal version value [" + std::to_string(f.version) +
+                         "] for version type [" + name + "]");
+    }
+    if (internal && f.version != k_match_any && f.version != k_match_deleted)
+        errors.emplace_back("internal versioning can not be used for optimistic concurrency "
+                            "control. Please use `if_seq_no` and `if_primary_term` instead");
+    if (f.if_seq_no != k_unassigned_seq_no && (!internal || f.version != k_match_any))
+        errors.emplace_back("compare and write operations can not use versioning");
+    if (f.if_primary_term == k_unassigned_primary_term && f.if_seq_no != k_unassigned_seq_no)
+        errors.emplace_back("ifSeqNo is set, but primary term is [0]");
+    if (f.if_primary_term != k_unassigned_primary_term && f.if_seq_no == k_unassigned_seq_no)
+        errors.push_back("ifSeqNo is unassigned, but primary term is [" +
+                         std::to_string(f.if_primary_term) + "]");
+}
+
+// The versioning part of IndexRequest.validate (create's early returns, the id rule, then the
+// compare-and-set rules).
+void validate_index_cas(const CasFields& f, bool create, bool has_id,
+                        std::vector<std::string>& errors) {
+    const std::int64_t resolved =
+        create && f.version == k_match_any ? k_match_deleted : f.version; // resolveVersionDefaults
+    if (create) {
+        if (f.version_type != "internal") {
+            errors.emplace_back(
+                "create operations only support internal versioning. use index instead");
+            return;
+        }
+        if (resolved != k_match_deleted) {
+            errors.emplace_back(
+                "create operations do not support explicit versions. use index instead");
+            return;
+        }
+        if (f.if_seq_no != k_unassigned_seq_no || f.if_primary_term != k_unassigned_primary_term) {
+            errors.emplace_back(
+                "create operations do not support compare and set. use index instead");
+            return;
+        }
+    }
+    if (!has_id &&
+        (f.version_type != "internal" || (resolved != k_match_deleted && resolved != k_match_any)))
+        errors.emplace_back("an id must be provided if version type or value are set");
+    validate_cas(f, errors);
+}
+
+// UpdateRequest.validate's compare-and-set rules (the update API has no version parameter).
+void validate_update_cas(const CasFields& f, std::int64_t retry_on_conflict,
+                         const nlohmann::json& body, std::vector<std::string>& errors) {
+    validate_cas(f, errors);
+    if (f.if_seq_no == k_unassigned_seq_no)
+        return;
+    if (retry_on_conflict > 0)
+        errors.emplace_back("compare and write operations can not be retried");
+    if (body.is_object() && body.value("doc_as_upsert", false) == true)
+        errors.emplace_back("compare and write operations can not be used with upsert");
+    if (body.is_object() && body.contains("upsert"))
+        errors.emplace_back("upsert requests don't support `if_seq_no` and `if_primary_term`");
+}
+
+// ActionRequestValidationException: "Validation Failed: 1: a;2: b;".
+EsError validation_failed(const std::vector<std::string>& errors) {
+    std::string reason = "Validation Failed: ";
+    for (std::size_t i = 0; i < errors.size(); ++i)
+        reason += std::to_string(i + 1) + ": " + errors[i] + ";";
+    return EsError(400, "action_request_validation_exception", reason);
+}
+
+// Reads version, version_type, if_seq_no and if_primary_term from the URL in RestIndexAction's
+// order, applying the setters' checks.
+std::expected<CasFields, EsError> cas_params(const RestRequest& request) {
+    CasFields f;
+    auto version = long_param(request, "version", k_match_any);
+    if (!version)
+        return std::unexpected(version.error());
+    f.version = *version;
+    f.version_type = request.param("version_type", "internal");
+    if (auto bad = check_version_type(f.version_type))
+        return std::unexpected(*bad);
+    auto seq = long_param(request, "if_seq_no", k_unassigned_seq_no);
+    if (!seq)
+        return std::unexpected(seq.error());
+    f.if_seq_no = *seq;
+    auto term = long_param(request, "if_primary_term", k_unassigned_primary_term);
+    if (!term)
+        return std::unexpected(term.error());
+    f.if_primary_term = *term;
+    if (auto bad = check_cas_setters(f))
+        return std::unexpected(*bad);
+    return f;
 }
 
 json shards(const IndexData& index) {
@@ -234,6 +430,7 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
             source = doc.dump();
     }
 
+    apply_disk_watermarks(); // es-apis.md §1.13: flood stage blocks writes (engine_cluster.cpp)
     if (write_blocked(*index))
         return std::unexpected(write_block(*index, m_options.version));
 
@@ -242,6 +439,11 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
     std::int64_t version = 1;
 
     if (op.kind == Kind::del) {
+        // InternalEngine.planDeletionAsPrimary: a compare-and-set delete of a missing document is
+        // a conflict, not a not_found.
+        if (cas_mismatch(op, exists ? &index->records[live->second] : nullptr))
+            return std::unexpected(cas_conflict(*index, id, op.if_seq_no, op.if_primary_term,
+                                                exists ? &index->records[live->second] : nullptr));
         if (!exists)
             return WriteResult{index->name, id, 1, index->next_seq, "not_found", 404};
         auto& rec = index->records[live->second];
@@ -268,6 +470,12 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
                 return std::unexpected(e);
             }
         } else {
+            // UpdateHelper reads the document with getForUpdate(id, ifSeqNo, ifPrimaryTerm), which
+            // throws the conflict before any merge or noop detection. A missing document stays a
+            // document_missing_exception: validation already refused upserts with if_seq_no.
+            if (cas_mismatch(op, &index->records[live->second]))
+                return std::unexpected(cas_conflict(*index, id, op.if_seq_no, op.if_primary_term,
+                                                    &index->records[live->second]));
             doc = json::parse(index->records[live->second].source, nullptr, false);
             const json before = doc;
             if (!body.contains("doc"))
@@ -314,6 +522,13 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
             timestamp = *ms;
     }
 
+    // InternalEngine.planIndexingAsPrimary checks if_seq_no/if_primary_term after the document was
+    // parsed (and any dynamic mapping update applied), so parsing errors win over conflicts.
+    if (op.kind == Kind::index &&
+        cas_mismatch(op, exists ? &index->records[live->second] : nullptr))
+        return std::unexpected(cas_conflict(*index, id, op.if_seq_no, op.if_primary_term,
+                                            exists ? &index->records[live->second] : nullptr));
+
     const auto seq = index->next_seq++;
     std::string result = "created";
     int status = 201;
@@ -359,6 +574,7 @@ Reply Engine::bulk(const RestRequest& request) {
         std::optional<EsError> error;
     };
     std::vector<Item> items;
+    std::vector<std::string> invalid_items; // BulkRequest.validate's gathered item errors
     std::size_t pos = 0;
     std::size_t line_no = 0;
     auto next_line = [&](std::string_view& line) {
@@ -441,6 +657,52 @@ Reply Engine::bulk(const RestRequest& request) {
             else
                 item.op.kind = WriteOp::Kind::index;
         }
+        // BulkRequestParser reads version, version_type, if_seq_no and if_primary_term (and the
+        // update's retry_on_conflict) as longs and applies the request setters, whose negative
+        // checks fail the whole request; BulkRequest.validate then gathers every item's
+        // validation errors into one action_request_validation_exception (whole request, 400).
+        CasFields cas;
+        std::int64_t retries = 0;
+        for (const auto& [key, target] :
+             {std::pair<const char*, std::int64_t*>{"version", &cas.version},
+              {"if_seq_no", &cas.if_seq_no},
+              {"if_primary_term", &cas.if_primary_term},
+              {"retry_on_conflict", &retries}}) {
+            if (!params.contains(key))
+                continue;
+            const auto& v = params[key];
+            std::int64_t n = 0;
+            bool ok = v.is_number_integer();
+            if (ok) {
+                n = v.get<std::int64_t>();
+            } else if (v.is_string()) { // Jackson's longValue() coerces numeric strings
+                const auto& text = v.get_ref<const std::string&>();
+                const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+                ok = !text.empty() && ec == std::errc{} && ptr == text.data() + text.size();
+            }
+            if (!ok) // unsourced: ES fails the parse here; the exact text was not found.
+                return std::unexpected(
+                    EsError(400, "illegal_argument_exception",
+                            "Action/metadata line [" + std::to_string(action_line) +
+                                "]: failed to parse [" + key + "] as a long value"));
+            *target = n;
+        }
+        if (params.contains("version_type") && params["version_type"].is_string())
+            cas.version_type = params["version_type"].get<std::string>();
+        if (auto bad = check_version_type(cas.version_type))
+            return std::unexpected(*bad);
+        if (auto bad = check_cas_setters(cas))
+            return std::unexpected(*bad);
+        if (item.op.kind == WriteOp::Kind::update)
+            validate_update_cas(cas, retries, json::parse(item.op.source, nullptr, false),
+                                invalid_items);
+        else if (item.op.kind == WriteOp::Kind::del)
+            validate_cas(cas, invalid_items);
+        else
+            validate_index_cas(cas, item.op.kind == WriteOp::Kind::create, item.op.id.has_value(),
+                               invalid_items);
+        item.op.if_seq_no = cas.if_seq_no;
+        item.op.if_primary_term = cas.if_primary_term;
         if (item.op.index.empty())
             item.error = EsError(400, "action_request_validation_exception",
                                  "Validation Failed: 1: index is missing;");
@@ -453,6 +715,8 @@ Reply Engine::bulk(const RestRequest& request) {
     if (items.empty())
         return std::unexpected(EsError(400, "action_request_validation_exception",
                                        "Validation Failed: 1: no requests added;"));
+    if (!invalid_items.empty())
+        return std::unexpected(validation_failed(invalid_items));
 
     json out_items = json::array();
     bool errors = false;
@@ -531,12 +795,22 @@ Reply Engine::index_doc(const RestRequest& request) {
     op.index = request.part("index");
     if (!request.part("id").empty())
         op.id = request.part("id");
+    // RestIndexAction sets version, version_type, if_seq_no and if_primary_term before op_type.
+    auto cas = cas_params(request);
+    if (!cas)
+        return std::unexpected(cas.error());
     const auto op_type = request.param("op_type", "index");
     if (op_type != "index" && op_type != "create")
         return std::unexpected(
             EsError(400, "illegal_argument_exception",
                     "opType must be 'create' or 'index', found: [" + op_type + "]"));
     op.kind = op_type == "create" ? WriteOp::Kind::create : WriteOp::Kind::index;
+    std::vector<std::string> invalid;
+    validate_index_cas(*cas, op.kind == WriteOp::Kind::create, op.id.has_value(), invalid);
+    if (!invalid.empty())
+        return std::unexpected(validation_failed(invalid));
+    op.if_seq_no = cas->if_seq_no;
+    op.if_primary_term = cas->if_primary_term;
     op.source = request.body;
     if (request.has("pipeline"))
         op.pipeline = request.param("pipeline");
@@ -556,6 +830,14 @@ Reply Engine::create_doc(const RestRequest& request) {
     op.index = request.part("index");
     op.id = request.part("id");
     op.kind = WriteOp::Kind::create;
+    // The _create endpoint takes version/version_type but no if_seq_no (rest-api-spec create.json).
+    auto cas = cas_params(request);
+    if (!cas)
+        return std::unexpected(cas.error());
+    std::vector<std::string> invalid;
+    validate_index_cas(*cas, true, true, invalid);
+    if (!invalid.empty())
+        return std::unexpected(validation_failed(invalid));
     op.source = request.body;
     if (request.has("pipeline"))
         op.pipeline = request.param("pipeline");
@@ -571,6 +853,15 @@ Reply Engine::delete_doc(const RestRequest& request) {
     op.index = request.part("index");
     op.id = request.part("id");
     op.kind = WriteOp::Kind::del;
+    auto cas = cas_params(request); // RestDeleteAction, then DeleteRequest.validate
+    if (!cas)
+        return std::unexpected(cas.error());
+    std::vector<std::string> invalid;
+    validate_cas(*cas, invalid);
+    if (!invalid.empty())
+        return std::unexpected(validation_failed(invalid));
+    op.if_seq_no = cas->if_seq_no;
+    op.if_primary_term = cas->if_primary_term;
     auto r = write(op, false);
     if (!r)
         return std::unexpected(r.error());
@@ -593,6 +884,19 @@ Reply Engine::update_doc(const RestRequest& request) {
     op.id = request.part("id");
     op.kind = WriteOp::Kind::update;
     op.source = request.body;
+    // RestUpdateAction: retry_on_conflict, if_seq_no, if_primary_term; then UpdateRequest.validate.
+    const auto retries = long_param(request, "retry_on_conflict", 0, "int");
+    if (!retries)
+        return std::unexpected(retries.error());
+    auto cas = cas_params(request);
+    if (!cas)
+        return std::unexpected(cas.error());
+    std::vector<std::string> invalid;
+    validate_update_cas(*cas, *retries, json::parse(op.source, nullptr, false), invalid);
+    if (!invalid.empty())
+        return std::unexpected(validation_failed(invalid));
+    op.if_seq_no = cas->if_seq_no;
+    op.if_primary_term = cas->if_primary_term;
     auto r = write(op, false);
     if (!r)
         return std::unexpected(r.error());

@@ -50,49 +50,13 @@ std::vector<std::string> string_list(const json& value) {
     return out;
 }
 
-// The "[line:col]" of a top-level key in the raw body, as Jackson reports the field-name token.
-std::string key_location(const std::string& raw, const std::string& key) {
-    int depth = 0;
-    int line = 1;
-    int col = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        const char c = raw[i];
-        ++col;
-        if (c == '\n') {
-            ++line;
-            col = 0;
-            continue;
-        }
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-                ++col;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '{' || c == '[')
-            ++depth;
-        else if (c == '}' || c == ']')
-            --depth;
-        else if (c == '"') {
-            if (depth == 1 && raw.compare(i + 1, key.size() + 1, key + "\"") == 0)
-                return "[" + std::to_string(line) + ":" + std::to_string(col) + "]";
-            in_string = true;
-        }
-    }
-    return "[1:1]";
-}
-
 std::expected<void, EsError> check_fields(const RestRequest& request, const json& body,
                                           const std::string& object,
                                           const std::set<std::string>& allowed) {
     for (const auto& [key, value] : body.items())
         if (!allowed.contains(key))
             return std::unexpected(EsError(400, "x_content_parse_exception",
-                                           key_location(request.body, key) + " [" + object +
+                                           key_location(request.body, key, 1) + " [" + object +
                                                "] unknown field [" + key + "]"));
     return {};
 }

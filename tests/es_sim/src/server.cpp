@@ -4,6 +4,7 @@
 #include "engine.hpp"
 #include "faults.hpp"
 #include "filter_path.hpp"
+#include "kibana/kibana.hpp"
 #include "security.hpp"
 
 #include <httplib.h>
@@ -86,7 +87,8 @@ public:
         : m_options(std::move(options)), m_version(parse_version(m_options.version)),
           m_engine(EngineOptions{m_version, m_options.cluster_name, m_options.node_name,
                                  m_options.disk_total_bytes,
-                                 !m_options.users.empty() || !m_options.api_keys.empty()}),
+                                 !m_options.users.empty() || !m_options.api_keys.empty(),
+                                 m_options.reindex_docs_per_second, m_options.path_repo}),
           m_security(m_options.users, m_options.api_keys), m_faults(m_options.node_name),
           m_table(EndpointTable::for_version(m_version)) {}
 
@@ -135,13 +137,39 @@ public:
         if (port <= 0)
             return std::unexpected("cannot bind 127.0.0.1:" + std::to_string(m_options.port));
         m_port = port;
+        // Kibana's side (Fleet, the simulated agent) exists whether or not its HTTP port is on;
+        // a scenario is loaded before either server serves a request.
+        m_kibana = std::make_unique<kibana::Kibana>(
+            kibana::KibanaOptions{
+                m_version, "es-sim-kibana",
+                std::chrono::milliseconds(std::max<std::int64_t>(1, m_options.agent_period_ms))},
+            m_engine, m_table, m_security);
+        if (!m_options.scenario.empty()) {
+            if (auto loaded = m_kibana->load_scenario(m_options.scenario, m_options.scenario_docs);
+                !loaded) {
+                m_http.reset();
+                m_kibana.reset();
+                return std::unexpected("scenario " + m_options.scenario + ": " + loaded.error());
+            }
+        }
         m_thread = std::thread([this] { m_http->listen_after_bind(); });
         while (!m_http->is_running())
             std::this_thread::yield();
+        if (m_options.kibana_port >= 0) {
+            auto kibana_port = m_kibana->start_http(m_options.kibana_port);
+            if (!kibana_port) {
+                stop();
+                return std::unexpected(kibana_port.error());
+            }
+            m_kibana_started = true;
+        }
+        m_kibana->start_agent();
         return m_port;
     }
 
     void stop() {
+        if (m_kibana)
+            m_kibana->stop();
         if (m_http)
             m_http->stop();
         if (m_thread.joinable())
@@ -150,6 +178,9 @@ public:
     }
 
     [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    [[nodiscard]] std::string kibana_url() const {
+        return m_kibana && m_kibana_started ? m_kibana->url() : std::string{};
+    }
 
 private:
     void serve(const httplib::Request& req, httplib::Response& res) {
@@ -296,6 +327,9 @@ private:
     std::unique_ptr<httplib::Server> m_http;
     std::thread m_thread;
     int m_port = 0;
+    // Declared after the engine so that it (and its agent thread) goes first.
+    std::unique_ptr<kibana::Kibana> m_kibana;
+    bool m_kibana_started = false;
 };
 
 Server::Server(Options options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
@@ -308,6 +342,9 @@ void Server::stop() {
 }
 std::string Server::url() const {
     return m_impl->url();
+}
+std::string Server::kibana_url() const {
+    return m_impl->kibana_url();
 }
 
 int run_main(int argc, char** argv) {
@@ -324,11 +361,22 @@ int run_main(int argc, char** argv) {
             std::cout
                 << "usage: es-sim --port N [--version 8.19|7.17] [--user name:password:role ...]\n"
                    "              [--api-key id:key:role ...] [--disk-total BYTES]\n"
+                   "              [--reindex-docs-per-second N] [--path-repo DIR ...]\n"
+                   "              [--kibana-port N] [--agent-period DURATION]\n"
+                   "              [--scenario host-ip-conflict [--docs N]]\n"
+                   "--kibana-port N serves Kibana (status, Fleet, data views) on N (0 = any free\n"
+                   "  port); its URL is printed on the second line of output.\n"
+                   "--agent-period DURATION is the simulated Elastic Agent's period (default 1s;\n"
+                   "  e.g. 200ms, 2s).\n"
+                   "--scenario host-ip-conflict pre-loads golang 0.4.0 -> 1.6.0 with the host.ip\n"
+                   "  keyword/ip conflict; --docs N sets its documents per stream (default 1000).\n"
                    "roles: superuser, read_only, no_access\n";
             return 0;
         }
         if (arg != "--port" && arg != "--version" && arg != "--user" && arg != "--api-key" &&
-            arg != "--disk-total" && arg != "--cluster-name" && arg != "--node-name") {
+            arg != "--disk-total" && arg != "--cluster-name" && arg != "--node-name" &&
+            arg != "--reindex-docs-per-second" && arg != "--path-repo" && arg != "--kibana-port" &&
+            arg != "--agent-period" && arg != "--scenario" && arg != "--docs") {
             std::cerr << "es-sim: unknown argument " << arg << "\n";
             return 2;
         }
@@ -342,6 +390,12 @@ int run_main(int argc, char** argv) {
                 options.port = std::stoi(*v);
             else if (arg == "--disk-total")
                 options.disk_total_bytes = std::stoll(*v);
+            else if (arg == "--reindex-docs-per-second")
+                options.reindex_docs_per_second = std::stoll(*v);
+            else if (arg == "--kibana-port")
+                options.kibana_port = std::stoi(*v);
+            else if (arg == "--docs")
+                options.scenario_docs = std::stoll(*v);
         } catch (const std::exception&) {
             std::cerr << "es-sim: " << arg << " needs a number, got " << *v << "\n";
             return 2;
@@ -352,6 +406,24 @@ int run_main(int argc, char** argv) {
                 return 2;
             }
             options.version = *v;
+        } else if (arg == "--agent-period") {
+            // ES time-value syntax (200ms, 2s, 1m).
+            auto period = parse_time_value(*v, "agent-period");
+            if (!period || *period <= 0) {
+                std::cerr << "es-sim: --agent-period needs a positive duration such as 200ms or "
+                             "2s, got "
+                          << *v << "\n";
+                return 2;
+            }
+            options.agent_period_ms = *period;
+        } else if (arg == "--scenario") {
+            if (*v != "host-ip-conflict") {
+                std::cerr << "es-sim: unknown scenario " << *v << " (known: host-ip-conflict)\n";
+                return 2;
+            }
+            options.scenario = *v;
+        } else if (arg == "--path-repo") {
+            options.path_repo.push_back(*v);
         } else if (arg == "--cluster-name") {
             options.cluster_name = *v;
         } else if (arg == "--node-name") {
@@ -385,6 +457,8 @@ int run_main(int argc, char** argv) {
         return 1;
     }
     std::cout << server.url() << std::endl;
+    if (!server.kibana_url().empty())
+        std::cout << server.kibana_url() << std::endl;
     int received = 0;
     sigwait(&signals, &received);
     server.stop();

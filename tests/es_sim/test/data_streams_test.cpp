@@ -3,23 +3,9 @@
 
 #include <regex>
 
+using esmend::es_sim::testing::ds_template;
 using esmend::es_sim::testing::Sim;
 using nlohmann::json;
-
-namespace {
-void ds_template(Sim& sim, const std::string& ip_type = "keyword") {
-    const auto r = sim.put(
-        "/_index_template/logs",
-        {{"index_patterns", {"logs-*-*"}},
-         {"priority", 100},
-         {"data_stream", json::object()},
-         {"template",
-          {{"settings", {{"number_of_replicas", 0}}},
-           {"mappings",
-            {{"properties", {{"host", {{"properties", {{"ip", {{"type", ip_type}}}}}}}}}}}}}});
-    ASSERT_EQ(r.status, 200) << r.body;
-}
-} // namespace
 
 TEST(DataStreams, FirstCreateWriteAutoCreatesWithBackingIndexName) {
     Sim sim;

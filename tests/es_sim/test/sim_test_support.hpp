@@ -26,6 +26,19 @@ struct Http {
     }
 };
 
+// The response as the tests read it (ok is false when the connection failed).
+inline Http to_http(const httplib::Result& r) {
+    Http out;
+    if (!r)
+        return out;
+    out.ok = true;
+    out.status = r->status;
+    out.body = r->body;
+    out.headers = r->headers;
+    out.json = nlohmann::json::parse(r->body, nullptr, false);
+    return out;
+}
+
 class Sim {
 public:
     explicit Sim(Options options = {}) : m_server(std::make_unique<Server>(std::move(options))) {
@@ -59,15 +72,7 @@ public:
                 return m_client->Put(path, m_headers, body, content_type);
             return m_client->Post(path, m_headers, body, content_type);
         }();
-        Http out;
-        if (!r)
-            return out;
-        out.ok = true;
-        out.status = r->status;
-        out.body = r->body;
-        out.headers = r->headers;
-        out.json = nlohmann::json::parse(r->body, nullptr, false);
-        return out;
+        return to_http(r);
     }
     Http get(const std::string& path) { return call("GET", path); }
     Http head(const std::string& path) { return call("HEAD", path); }
@@ -111,5 +116,66 @@ private:
     std::unique_ptr<httplib::Client> m_client;
     httplib::Headers m_headers;
 };
+
+// A client for es-sim's Kibana port: sends kbn-xsrf on non-GET requests unless told not to.
+class KibanaClient {
+public:
+    explicit KibanaClient(const std::string& url) {
+        const auto colon = url.rfind(':');
+        m_client = std::make_unique<httplib::Client>(
+            "127.0.0.1", colon == std::string::npos ? 0 : std::stoi(url.substr(colon + 1)));
+        m_client->set_read_timeout(60);
+    }
+    void auth(const std::string& user, const std::string& password) {
+        m_client->set_basic_auth(user, password);
+    }
+    enum class Xsrf { send, omit };
+    Http call(const std::string& method, const std::string& path, const std::string& body = {},
+              Xsrf xsrf = Xsrf::send) {
+        httplib::Headers headers;
+        if (xsrf == Xsrf::send && method != "GET")
+            headers.emplace("kbn-xsrf", "esmend-test");
+        httplib::Result r = [&] {
+            if (method == "GET")
+                return m_client->Get(path, headers);
+            if (method == "DELETE")
+                return m_client->Delete(path, headers);
+            if (method == "PUT")
+                return m_client->Put(path, headers, body, "application/json");
+            return m_client->Post(path, headers, body, "application/json");
+        }();
+        return to_http(r);
+    }
+    Http get(const std::string& path) { return call("GET", path); }
+    Http post(const std::string& path, const nlohmann::json& body) {
+        return call("POST", path, body.dump());
+    }
+    Http put(const std::string& path, const nlohmann::json& body) {
+        return call("PUT", path, body.dump());
+    }
+
+private:
+    std::unique_ptr<httplib::Client> m_client;
+};
+
+// Options for an in-process es-sim with Kibana on a free port.
+inline Options with_kibana(Options options = {}) {
+    options.kibana_port = 0;
+    return options;
+}
+
+// A data stream template for logs-*-* with host.ip of `ip_type` (the host.ip conflict's two sides).
+inline void ds_template(Sim& sim, const std::string& ip_type = "keyword") {
+    const auto r = sim.put(
+        "/_index_template/logs",
+        {{"index_patterns", {"logs-*-*"}},
+         {"priority", 100},
+         {"data_stream", nlohmann::json::object()},
+         {"template",
+          {{"settings", {{"number_of_replicas", 0}}},
+           {"mappings",
+            {{"properties", {{"host", {{"properties", {{"ip", {{"type", ip_type}}}}}}}}}}}}}});
+    ASSERT_EQ(r.status, 200) << r.body;
+}
 
 } // namespace esmend::es_sim::testing

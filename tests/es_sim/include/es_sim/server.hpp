@@ -45,6 +45,19 @@ struct Options {
     int threads = 8;
     // ES's http.max_content_length (100mb); larger bodies get 413.
     std::size_t max_content_length = 100U * 1024U * 1024U;
+    // Kibana (Fleet, data views, status) on its own port: -1 = off, 0 = a free port.
+    int kibana_port = -1;
+    // The simulated Elastic Agent's collection period, in milliseconds (--agent-period 1s).
+    std::int64_t agent_period_ms = 1000;
+    // A pre-loaded cluster state ("host-ip-conflict"), empty for none; scenario_docs is its size
+    // (documents per stream).
+    std::string scenario;
+    std::int64_t scenario_docs = 1000;
+    // Simulated reindex speed in documents per second (0: as fast as possible), so that a reindex
+    // runs long enough to be watched, throttled and cancelled.
+    std::int64_t reindex_docs_per_second = 0;
+    // ES path.repo: fs snapshot repository locations must lie under one of these directories.
+    std::vector<std::string> path_repo;
 };
 
 // Parses a "--user" value "name:password:role" or an "--api-key" value "id:key:role"; roles are
@@ -65,6 +78,8 @@ public:
     void stop();
     // "http://127.0.0.1:<port>" once started.
     [[nodiscard]] std::string url() const;
+    // Kibana's "http://127.0.0.1:<port>" once started with a Kibana port, else empty.
+    [[nodiscard]] std::string kibana_url() const;
 
 private:
     class Impl;

@@ -725,20 +725,6 @@ const std::set<std::string, std::less<>> k_unsupported_keys{"post_filter",
                                                             "terminate_after",
                                                             "sub_searches"};
 
-std::string token_name(const json& v) {
-    if (v.is_object())
-        return "START_OBJECT";
-    if (v.is_array())
-        return "START_ARRAY";
-    if (v.is_string())
-        return "VALUE_STRING";
-    if (v.is_number())
-        return "VALUE_NUMBER";
-    if (v.is_boolean())
-        return "VALUE_BOOLEAN";
-    return "VALUE_NULL";
-}
-
 std::expected<void, EsError> check_body_keys(const json* body) {
     if (body == nullptr || body->is_null())
         return {};
@@ -1187,6 +1173,20 @@ std::expected<std::int64_t, EsError> run_count(const json* body,
             ++n;
     }
     return n;
+}
+
+std::string token_name(const json& v) {
+    if (v.is_object())
+        return "START_OBJECT";
+    if (v.is_array())
+        return "START_ARRAY";
+    if (v.is_string())
+        return "VALUE_STRING";
+    if (v.is_number())
+        return "VALUE_NUMBER";
+    if (v.is_boolean())
+        return "VALUE_BOOLEAN";
+    return "VALUE_NULL";
 }
 
 } // namespace esmend::es_sim::search

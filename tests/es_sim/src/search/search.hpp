@@ -99,4 +99,8 @@ field_caps(const std::vector<FieldCapsSource>& indices, const FieldCapsRequest& 
 [[nodiscard]] std::expected<nlohmann::json, EsError>
 field_caps(const std::vector<FieldCapsIndex>& indices, const FieldCapsRequest& request);
 
+// The XContentParser.Token name of a JSON value (START_OBJECT, VALUE_NUMBER, ...), as ES's
+// "Unknown key for a <token> in [<key>]." parsing errors name it.
+[[nodiscard]] std::string token_name(const nlohmann::json& v);
+
 } // namespace esmend::es_sim::search
