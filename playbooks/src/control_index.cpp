@@ -7,24 +7,25 @@ using es_client::ErrorKind;
 using es_client::Method;
 using es_client::Result;
 
-namespace {
-std::string marker_path(std::string_view data_stream) {
+std::string pause_marker_path(std::string_view data_stream) {
     return "/" + std::string(k_control_index) + "/_doc/" +
            es_client::url_encode("pause:" + std::string(data_stream));
 }
-} // namespace
+
+nlohmann::json control_index_body() {
+    return {{"settings",
+             {{"index.hidden", true}, {"number_of_shards", 1}, {"auto_expand_replicas", "0-1"}}},
+            {"mappings",
+             {{"dynamic", false},
+              {"properties",
+               {{"type", {{"type", "keyword"}}},
+                {"data_stream", {{"type", "keyword"}}},
+                {"reason", {{"type", "keyword"}}},
+                {"since", {{"type", "date"}}}}}}}};
+}
 
 Result<void> ensure_control_index(es_client::Elasticsearch& es) {
-    const nlohmann::json body = {
-        {"settings",
-         {{"index.hidden", true}, {"number_of_shards", 1}, {"auto_expand_replicas", "0-1"}}},
-        {"mappings",
-         {{"dynamic", false},
-          {"properties",
-           {{"type", {{"type", "keyword"}}},
-            {"data_stream", {{"type", "keyword"}}},
-            {"reason", {{"type", "keyword"}}},
-            {"since", {{"type", "date"}}}}}}}};
+    const nlohmann::json body = control_index_body();
     auto created = es.call(Method::put, "/" + std::string(k_control_index), &body);
     if (created || created.error().has_type("resource_already_exists_exception"))
         return {};
@@ -33,7 +34,7 @@ Result<void> ensure_control_index(es_client::Elasticsearch& es) {
 
 Result<std::optional<PauseMarker>> pause_marker(es_client::Elasticsearch& es,
                                                 std::string_view data_stream) {
-    auto response = es.send(es_client::make_request(Method::get, marker_path(data_stream)));
+    auto response = es.send(es_client::make_request(Method::get, pause_marker_path(data_stream)));
     if (!response)
         return std::unexpected(response.error());
     // 404 is both "no such document" ({"found": false}) and "no such index": either way, not
@@ -62,15 +63,15 @@ Result<void> set_pause(es_client::Elasticsearch& es, const PauseMarker& marker) 
                                  {"data_stream", marker.data_stream},
                                  {"reason", marker.reason},
                                  {"since", marker.since}};
-    auto put = es.call(Method::put, marker_path(marker.data_stream) + "?refresh=true", &body);
+    auto put = es.call(Method::put, pause_marker_path(marker.data_stream) + "?refresh=true", &body);
     if (!put)
         return std::unexpected(put.error());
     return {};
 }
 
 Result<void> clear_pause(es_client::Elasticsearch& es, std::string_view data_stream) {
-    auto response =
-        es.send(es_client::make_request(Method::del, marker_path(data_stream) + "?refresh=true"));
+    auto response = es.send(
+        es_client::make_request(Method::del, pause_marker_path(data_stream) + "?refresh=true"));
     if (!response)
         return std::unexpected(response.error());
     if (response->ok() || response->status == 404)

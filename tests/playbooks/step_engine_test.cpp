@@ -232,3 +232,72 @@ TEST_F(StepEngine, CapturedResponsesReachLaterDecisionsThroughTheState) {
     EXPECT_EQ(report.state["given"], 1);
     EXPECT_EQ(report.state["task"]["value"], 1);
 }
+
+// A resumed run skips the steps its saved state lists as completed.
+TEST_F(StepEngine, CompletedStepsAreSkippedOnResume) {
+    const std::vector<Step> steps{reach(counter, 1), reach(counter, 2)};
+    const auto first = run_steps(steps, executor, json::object(), clock, cancel);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first.state["completed"], json::array({"reach 1", "reach 2"}));
+    counter.observations = 0;
+    const auto again = run_steps(steps, executor, first.state, clock, cancel);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again.steps.empty());
+    EXPECT_EQ(counter.observations, 0);
+}
+
+// What a step saw on its first look is kept in the state and never overwritten by a later run.
+TEST_F(StepEngine, FirstLookFactsAreKeptInTheState) {
+    const std::vector<Step> steps{reach(counter, 2)};
+    json state = {{"facts", {{"reach 2", {{"seen", -1}}}}}};
+    const auto report = run_steps(steps, executor, state, clock, cancel);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report.state["facts"]["reach 2"]["seen"], -1);
+    const auto fresh =
+        run_steps(std::vector<Step>{reach(counter, 3)}, executor, json::object(), clock, cancel);
+    EXPECT_EQ(fresh.state["facts"]["reach 3"]["seen"], 2);
+}
+
+// Every change of the state is handed to on_state (to be journaled); a failure there stops the
+// run before the next action.
+TEST_F(StepEngine, OnStateSeesEveryChangeAndItsFailureStopsTheRun) {
+    const std::vector<Step> steps{Step{"capture",
+                                       [&](const json&) -> es_client::Result<json> {
+                                           return json{{"value", counter.value}};
+                                       },
+                                       [](const json& state, const json&) {
+                                           if (state.contains("captured"))
+                                               return Decision::done("captured");
+                                           return Decision::act({bump("bump", "captured")});
+                                       }},
+                                  reach(counter, 5)};
+    std::vector<json> saved;
+    Listener listener;
+    listener.on_state = [&](const json& state) -> es_client::Result<void> {
+        saved.push_back(state);
+        if (saved.size() == 3)
+            return std::unexpected(es_client::make_error(ErrorKind::config, "disk full"));
+        return {};
+    };
+    const auto report = run_steps(steps, executor, json::object(), clock, cancel, listener);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error->message, "disk full");
+    ASSERT_EQ(saved.size(), 3U);
+    EXPECT_TRUE(saved[0].contains("captured"));                 // after the capture
+    EXPECT_EQ(saved[1]["completed"], json::array({"capture"})); // after the step
+    EXPECT_EQ(saved[2]["facts"]["reach 5"]["seen"], 1);         // first look of the next
+    EXPECT_EQ(counter.value, 1); // the failed save stopped the run before the next action
+}
+
+// `finish` ends the run successfully and skips the rest.
+TEST_F(StepEngine, FinishEndsTheRunEarly) {
+    const std::vector<Step> steps{
+        Step{"nothing to do", [](const json&) -> es_client::Result<json> { return json{}; },
+             [](const json&, const json&) { return Decision::finish("all good"); }},
+        reach(counter, 1)};
+    const auto report = run_steps(steps, executor, json::object(), clock, cancel);
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report.finished_early);
+    EXPECT_EQ(report.steps.size(), 1U);
+    EXPECT_EQ(counter.value, 0);
+}

@@ -36,6 +36,18 @@ nlohmann::json EsSim::call(es_client::Method method, const std::string& path,
     return r ? *r : nlohmann::json();
 }
 
+nlohmann::json EsSim::kibana_call(es_client::Method method, const std::string& path,
+                                  const nlohmann::json* body) {
+    es_client::TransportOptions t;
+    t.hosts = {*es_client::parse_base_url(kibana_url(), 5601)};
+    es_client::Kibana kibana(std::shared_ptr<es_client::Transport>(
+        std::move(*es_client::CurlTransport::create(std::move(t)))));
+    auto r = kibana.call(method, path, body);
+    EXPECT_TRUE(r) << es_client::to_string(method) << " kbn:" << path << ": "
+                   << (r ? "" : r.error().describe());
+    return r ? *r : nlohmann::json();
+}
+
 void EsSim::install_golang_assets() {
     for (const auto& a : assets::all()) {
         const auto body = nlohmann::json::parse(a.json);

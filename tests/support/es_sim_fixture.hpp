@@ -2,6 +2,7 @@
 // es-sim in-process on an ephemeral 127.0.0.1 port, with helpers esmend's integration tests share.
 
 #include <es_client/elasticsearch.hpp>
+#include <es_client/kibana.hpp>
 #include <es_sim/server.hpp>
 
 #include <nlohmann/json.hpp>
@@ -16,11 +17,16 @@ public:
     explicit EsSim(es_sim::Options options = {});
     ~EsSim();
     [[nodiscard]] const std::string& url() const { return m_url; }
+    // Kibana's URL when started with a Kibana port (es_sim::Options::kibana_port), else empty.
+    [[nodiscard]] std::string kibana_url() const { return m_server->kibana_url(); }
     [[nodiscard]] es_client::Elasticsearch& es() { return *m_es; }
 
     // A JSON request that must succeed (the test fails otherwise); returns the body.
     nlohmann::json call(es_client::Method method, const std::string& path,
                         const nlohmann::json* body = nullptr);
+    // A Kibana request that must succeed (es-sim started with a Kibana port); returns the body.
+    nlohmann::json kibana_call(es_client::Method method, const std::string& path,
+                               const nlohmann::json* body = nullptr);
     // PUTs esmend's compiled-in Golang assets, as `esmend install` will.
     void install_golang_assets();
     // Refreshes `target` and counts its documents.

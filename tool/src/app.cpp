@@ -46,6 +46,8 @@ int run(int argc, char** argv) {
         register_assets(app, action);
         register_install(app, action);
         register_ingest(app, action);
+        register_audit(app, action);
+        register_repair(app, action);
 
         try {
             app.parse(argc, argv);

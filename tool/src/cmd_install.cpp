@@ -24,17 +24,6 @@ struct InstallArgs {
     bool dry_run = false;
 };
 
-nlohmann::json action_json(const playbooks::Action& a) {
-    nlohmann::json j = {
-        {"service", a.service == playbooks::Service::kibana ? "kibana" : "elasticsearch"},
-        {"method", es_client::to_string(a.method)},
-        {"path", a.path},
-        {"summary", a.summary}};
-    if (a.body)
-        j["body"] = *a.body;
-    return j;
-}
-
 std::string outcome_text(const nlohmann::json& o) {
     const std::string result = o.value("result", "");
     auto v = [](const nlohmann::json& x) {

@@ -1,4 +1,5 @@
 #include <es_client/curl_transport.hpp>
+#include <es_client/read_only_transport.hpp>
 #include <es_client/retrying_transport.hpp>
 #include <es_client/url.hpp>
 #include <tool/connection.hpp>
@@ -85,7 +86,8 @@ std::string join_hosts(const std::vector<BaseUrl>& hosts) {
 
 } // namespace
 
-Result<Connection> connect(const GlobalOptions& o, Clock& clock, const Cancellation* cancel) {
+Result<Connection> connect(const GlobalOptions& o, Clock& clock, const Cancellation* cancel,
+                           Access access) {
     std::string es_list = o.es_url;
     std::string kibana = o.kibana_url;
     if (!o.cloud_id.empty()) {
@@ -120,6 +122,12 @@ Result<Connection> connect(const GlobalOptions& o, Clock& clock, const Cancellat
     auto es_transport = make_transport(o, es_hosts, *credentials, clock, cancel);
     if (!es_transport)
         return std::unexpected(es_transport.error());
+    if (access == Access::read_only) {
+        // The audit's promise: only reads, and the read-only POSTs it needs (issue: audit).
+        *es_transport = std::make_shared<ReadOnlyTransport>(
+            std::move(*es_transport), std::vector<std::string>{"_field_caps", "_search", "_count",
+                                                               "_index_template/_simulate_index"});
+    }
     connection.es = std::make_unique<Elasticsearch>(std::move(*es_transport));
 
     if (!kibana.empty()) {
@@ -134,6 +142,10 @@ Result<Connection> connect(const GlobalOptions& o, Clock& clock, const Cancellat
         auto kibana_transport = make_transport(o, {*url}, kibana_credentials, clock, cancel);
         if (!kibana_transport)
             return std::unexpected(kibana_transport.error());
+        if (access == Access::read_only) {
+            *kibana_transport = std::make_shared<ReadOnlyTransport>(std::move(*kibana_transport),
+                                                                    std::vector<std::string>{});
+        }
         connection.kibana = std::make_unique<Kibana>(std::move(*kibana_transport));
     }
     return connection;

@@ -3,6 +3,9 @@
 // Pure functions over Elasticsearch answers (field_caps, data streams, simulated templates), so
 // they are tested without a cluster and stay fast on big clusters.
 
+#include <es_client/elasticsearch.hpp>
+#include <es_client/kibana.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -77,5 +80,40 @@ attribute_conflict(const FieldConflict& conflict, const std::map<std::string, St
 index_owners(const std::map<std::string, StreamInfo>& streams);
 
 [[nodiscard]] std::string_view to_string(StreamFinding::Verdict verdict);
+
+// An integer at a JSON pointer, whether ES gave it as a number or a string (_cat), 0 if absent.
+[[nodiscard]] std::int64_t json_int(const nlohmann::json& j, const nlohmann::json::json_pointer& p);
+// Free and total disk summed over the nodes (GET _nodes/stats/fs): {available_bytes, total_bytes}.
+[[nodiscard]] es_client::Result<nlohmann::json> observe_disk(es_client::Elasticsearch& es);
+// Whether a copy of `bytes` fits while staying under the flood-stage watermark (95 %, es-apis.md
+// §1.13), the original kept in place (es-apis.md §5.5, §5.11).
+[[nodiscard]] bool copy_fits(std::int64_t total, std::int64_t available, std::int64_t bytes);
+
+struct AuditTarget {
+    std::string title;        // the index pattern: "logs-*" or "logs-*,-logs-test*"
+    nlohmann::json data_view; // {"id", "name"} when it came from Kibana, else null
+};
+
+struct AuditOptions {
+    // Assumed reindex speed for the estimate, in documents per second (stated in the report).
+    double docs_per_second = 5000.0;
+};
+
+// The data views to audit: all of them, or those whose id, name or title is in `wanted`.
+// Kibana 8 lists them at GET /api/data_views; 7.x keeps them as index-pattern saved objects
+// (es-apis.md §2.4).
+[[nodiscard]] es_client::Result<std::vector<AuditTarget>>
+data_view_targets(es_client::Kibana& kibana, const std::vector<std::string>& wanted);
+
+// Audits each target with reads only and returns the report (the `--json` schema documented in
+// the README): conflicts as Kibana shows them, their cause per data stream, and a repair plan for
+// each repairable stream.
+[[nodiscard]] es_client::Result<nlohmann::json> audit(es_client::Elasticsearch& es,
+                                                      const std::vector<AuditTarget>& targets,
+                                                      const AuditOptions& options);
+
+// The command that repairs one data stream's fields.
+[[nodiscard]] std::string repair_command(const std::string& data_stream,
+                                         const std::vector<std::string>& fields);
 
 } // namespace esmend::playbooks

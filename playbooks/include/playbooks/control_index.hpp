@@ -20,7 +20,12 @@ struct PauseMarker {
     std::string since;  // RFC 3339
 };
 
-// Creates the control index if it does not exist (hidden, one shard, replicas 0-1).
+// The control index's settings and mappings (hidden, one shard, replicas 0-1).
+[[nodiscard]] nlohmann::json control_index_body();
+// The path of a data stream's pause marker document: /esmend-control/_doc/pause%3A<ds>.
+[[nodiscard]] std::string pause_marker_path(std::string_view data_stream);
+
+// Creates the control index if it does not exist.
 [[nodiscard]] es_client::Result<void> ensure_control_index(es_client::Elasticsearch& es);
 
 // The marker of one data stream, nullopt if it is not paused (also when the index is missing).

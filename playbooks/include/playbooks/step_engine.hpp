@@ -22,7 +22,8 @@
 namespace esmend::playbooks {
 
 struct Decision {
-    enum class Kind { done, wait, act, fail };
+    // finish: the run is complete with this step (nothing left to do); the later steps are skipped.
+    enum class Kind { done, wait, act, fail, finish };
     Kind kind = Kind::done;
     std::vector<Action> actions;           // act
     std::chrono::milliseconds wait_for{0}; // wait
@@ -37,6 +38,7 @@ struct Decision {
                                       nlohmann::json facts = {});
     [[nodiscard]] static Decision wait(std::chrono::milliseconds delay, std::string message);
     [[nodiscard]] static Decision fail(es_client::Error error, nlohmann::json facts = {});
+    [[nodiscard]] static Decision finish(std::string message, nlohmann::json facts = {});
 };
 
 struct Step {
@@ -56,6 +58,7 @@ struct StepReport {
 
 struct RunReport {
     std::vector<StepReport> steps;         // the steps that ran, the failing one last
+    bool finished_early = false;           // a step decided `finish`: the later ones were skipped
     nlohmann::json state;                  // the final run state, with captured responses
     std::optional<es_client::Error> error; // why the run stopped early, if it did
     [[nodiscard]] bool ok() const { return !error.has_value(); }
@@ -68,6 +71,10 @@ struct Listener {
     std::function<void(const Step&)> on_step;
     std::function<void(const Action&)> on_action;
     std::function<void(const std::string& message)> on_wait;
+    // The run state changed (a response was captured, facts were recorded or a step completed):
+    // the place to persist it, so that a resumed run continues from here. An error stops the run
+    // there: a run that cannot record its progress must not go on changing the cluster.
+    std::function<es_client::Result<void>(const nlohmann::json& state)> on_state;
 };
 
 struct EngineLimits {
@@ -78,6 +85,11 @@ struct EngineLimits {
 
 // Runs the steps in order and stops at the first failure or cancellation (checked between
 // actions and while waiting); the report then holds what ran and the error.
+//
+// The run state records progress, so a run resumed from a saved state continues where it
+// stopped: a completed step is listed in state["completed"] and is not run again, and a step's
+// first-round facts are kept in state["facts"][step name] and never overwritten (what a step saw
+// before it acted, such as which policies were enabled, survives a crash in the middle of it).
 [[nodiscard]] RunReport run_steps(std::span<const Step> steps, Executor& executor,
                                   nlohmann::json state, es_client::Clock& clock,
                                   const es_client::Cancellation& cancel,

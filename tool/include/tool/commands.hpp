@@ -30,5 +30,7 @@ void register_info(CLI::App& app, Action& action);
 void register_assets(CLI::App& app, Action& action);
 void register_ingest(CLI::App& app, Action& action);
 void register_install(CLI::App& app, Action& action);
+void register_audit(CLI::App& app, Action& action);
+void register_repair(CLI::App& app, Action& action);
 
 } // namespace esmend::tool

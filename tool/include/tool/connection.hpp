@@ -19,8 +19,12 @@ struct Connection {
     std::string kibana_url;                    // likewise
 };
 
+// Read-only connections refuse every write before it is sent (es_client::ReadOnlyTransport).
+enum class Access { read_write, read_only };
+
 [[nodiscard]] es_client::Result<Connection> connect(const GlobalOptions& options,
                                                     es_client::Clock& clock,
-                                                    const es_client::Cancellation* cancel);
+                                                    const es_client::Cancellation* cancel,
+                                                    Access access = Access::read_write);
 
 } // namespace esmend::tool

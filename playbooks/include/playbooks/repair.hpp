@@ -1,0 +1,65 @@
+#pragma once
+// The offline repair playbook for a mapping conflict (issue #7): the Golang integration README's
+// manual fix, made safe. Pause collection, copy the data stream into a temp index, verify the
+// copy, delete the data stream and its template, reinstall, copy back with op_type create and
+// conflicts proceed, verify, resume collection, delete the temp index. Nothing is deleted before
+// the copy is verified, and every step observes first, so a rerun continues where a run stopped.
+
+#include <es_client/elasticsearch.hpp>
+#include <es_client/kibana.hpp>
+#include <playbooks/step_engine.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace esmend::playbooks {
+
+struct RepairParams {
+    std::string data_stream; // e.g. logs-golang.heap-default
+    std::string field = "host.ip";
+    std::string run_id; // names the temp index; stable across resumes
+    // Reindex throttle in documents per second (-1: unthrottled, ES's default) and slices
+    // ("auto" or a number), passed to both reindexes.
+    double requests_per_second = -1;
+    std::string slices = "auto";
+    // How long the document count must stay still before copying (collection has stopped).
+    std::chrono::milliseconds quiet_period{2000};
+    int quiet_attempts = 15;
+    std::chrono::milliseconds poll_interval{1000}; // task polling
+};
+
+// The step ids, in order. Steps before `first_destructive_step` only read, pause collection or
+// copy; from it on, data is deleted (so the CLI asks first).
+[[nodiscard]] const std::vector<std::string>& repair_step_names();
+inline constexpr std::size_t k_first_destructive_step = 6; // delete_data_stream
+
+// The temp index for a run: esmend-tmp-<data stream>-<run id>. It matches no data stream
+// template (those match logs-*-* and metrics-*-*), so the copy is a plain index.
+[[nodiscard]] std::string temp_index_name(const RepairParams& params);
+
+// The steps. `kibana` may be null: Fleet's policies are then not paused and a Fleet-managed
+// template cannot be reinstalled (the preflight says so before anything changes).
+[[nodiscard]] std::vector<Step> repair_steps(es_client::Elasticsearch& es,
+                                             es_client::Kibana* kibana, const RepairParams& params,
+                                             es_client::Clock& clock,
+                                             const es_client::Cancellation* cancel);
+
+// Pure decisions, exposed for tests.
+[[nodiscard]] Decision decide_preflight(const RepairParams& params, const nlohmann::json& state,
+                                        const nlohmann::json& observation);
+// The golang package policies' "Collect Golang metrics" inputs (type httpjson, policy template
+// Golang; es-apis.md §2.2) turned off (enable false), or back to what `remembered` ([{id, input,
+// streams: {dataset: enabled}}], taken before the pause) says for each policy (enable true).
+[[nodiscard]] Decision decide_collection(const nlohmann::json& policies, bool enable,
+                                         const nlohmann::json& remembered);
+// A reindex run as a task: start it (`start` captures the task id), poll it, start it again if it
+// vanished (node restart), fail on failures or cancellation.
+[[nodiscard]] Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_interval,
+                                      const nlohmann::json& state,
+                                      const nlohmann::json& observation);
+
+} // namespace esmend::playbooks

@@ -1,0 +1,770 @@
+#include <es_client/url.hpp>
+#include <playbooks/audit.hpp>
+#include <playbooks/control_index.hpp>
+#include <playbooks/journal.hpp>
+#include <playbooks/repair.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+namespace esmend::playbooks {
+
+using es_client::ErrorKind;
+using es_client::Method;
+using es_client::Result;
+using es_client::url_encode;
+using nlohmann::json;
+
+namespace {
+
+// The Golang package's input that the Fleet UI shows as "Collect Golang metrics" (es-apis.md §2.2:
+// policy template Golang, input type httpjson; its streams are golang.heap and golang.expvar).
+bool is_golang_input(const json& input) {
+    return input.value("type", "") == "httpjson" && input.value("policy_template", "") == "Golang";
+}
+
+const json& facts_of(const json& state, const std::string& step) {
+    static const json k_none = json::object();
+    const auto f = state.find("facts");
+    if (f == state.end() || !f->is_object() || !f->contains(step))
+        return k_none;
+    return (*f)[step];
+}
+
+bool dry_run(const json& state) {
+    return state.value("dry_run", false);
+}
+
+Result<std::int64_t> count(es_client::Elasticsearch& es, const std::string& target) {
+    auto refreshed = es.call(Method::post, "/" + url_encode(target) + "/_refresh");
+    if (!refreshed)
+        return std::unexpected(refreshed.error());
+    auto counted = es.call(Method::get, "/" + url_encode(target) + "/_count");
+    if (!counted)
+        return std::unexpected(counted.error());
+    return counted->value("count", std::int64_t{0});
+}
+
+es_client::Error state_error(std::string message) {
+    return es_client::make_error(ErrorKind::state, std::move(message));
+}
+
+// The body a legacy-format package policy update accepts: only the writable keys (es-apis.md §2.2,
+// KB#112995: read-only keys such as id and revision are refused).
+json writable_policy(const json& policy) {
+    json body = json::object();
+    for (const char* key : {"name", "description", "namespace", "policy_id", "enabled", "package",
+                            "inputs", "vars"}) {
+        if (policy.contains(key))
+            body[key] = policy[key];
+    }
+    return body;
+}
+
+// {"input": bool, "streams": {dataset: bool}} of a policy's golang input, null if it has none.
+json collection_state(const json& policy) {
+    for (const auto& input : policy.value("inputs", json::array())) {
+        if (!is_golang_input(input))
+            continue;
+        json streams = json::object();
+        for (const auto& s : input.value("streams", json::array()))
+            streams[s["data_stream"].value("dataset", "")] = s.value("enabled", false);
+        return {{"input", input.value("enabled", false)}, {"streams", streams}};
+    }
+    return nullptr;
+}
+
+Action reindex_action(const RepairParams& params, const json& body, const std::string& capture,
+                      const std::string& summary) {
+    std::ostringstream path;
+    path << "/_reindex?wait_for_completion=false&slices=" << params.slices;
+    if (params.requests_per_second > 0)
+        path << "&requests_per_second=" << params.requests_per_second;
+    return Action{Service::elasticsearch, Method::post, path.str(), body, summary, capture};
+}
+
+std::string percent(std::int64_t done, std::int64_t total) {
+    if (total <= 0)
+        return "0%";
+    return std::to_string(done * 100 / total) + "%";
+}
+
+} // namespace
+
+const std::vector<std::string>& repair_step_names() {
+    static const std::vector<std::string> k_names = {
+        "preflight",   "pause_collection",   "wait_quiet",      "create_temp_index", "copy_out",
+        "verify_copy", "delete_data_stream", "delete_template", "reinstall",         "copy_back",
+        "verify_back", "resume_collection",  "cleanup"};
+    return k_names;
+}
+
+std::string temp_index_name(const RepairParams& params) {
+    return "esmend-tmp-" + params.data_stream + "-" + params.run_id;
+}
+
+Decision decide_preflight(const RepairParams& params, const json& /*state*/,
+                          const json& observation) {
+    const std::string& ds = params.data_stream;
+    if (observation.value("health", "") == "red") {
+        return Decision::fail(state_error("the cluster is red: repair it before moving data"));
+    }
+    const json& stream = observation["data_stream"];
+    if (stream.is_null())
+        return Decision::fail(state_error("data stream " + ds + " does not exist"));
+    const json& simulated = observation["simulated"];
+    const json settings = simulated.value("settings", json::object());
+    const bool tsds = (settings.contains("index") && settings["index"].is_object() &&
+                       settings["index"].value("mode", "") == "time_series") ||
+                      settings.value("index.mode", "") == "time_series";
+    if (tsds) {
+        return Decision::fail(state_error(
+            ds + " is a time series data stream (TSDS): backing indices own fixed time ranges, so "
+                 "it cannot be copied out and back; use Elastic's TSDS reindex procedure"));
+    }
+    const auto target = mapping_type(simulated.value("mappings", json::object()), params.field);
+    const std::string template_name = stream.value("template", "");
+    if (!target) {
+        return Decision::fail(
+            state_error("the template " + template_name + " does not map " + params.field +
+                        ", so a reinstall would not fix the conflict: upgrade the package first"));
+    }
+    // Lists of {index, type}, not objects keyed by index: the facts are journaled, and the
+    // journal refuses keys that look like credentials (an index named logs-auth.token-x would).
+    json disagreeing = json::array();
+    json types = json::array();
+    for (const auto& [index, mapping] : observation["mappings"].items()) {
+        const auto type = mapping_type(mapping.value("mappings", json::object()), params.field);
+        if (!type)
+            continue;
+        types.push_back({{"index", index}, {"type", *type}});
+        if (kibana_type(*type) != kibana_type(*target))
+            disagreeing.push_back({{"index", index}, {"type", *type}});
+    }
+    const json meta = observation.value("template_meta", json(nullptr));
+    const bool fleet = meta.is_object() && meta.value("managed_by", "") == "fleet";
+    const json package = meta.is_object() ? meta.value("package", json(nullptr)) : json(nullptr);
+    const auto docs = observation.value("docs", std::int64_t{0});
+    const auto store = observation.value("store_bytes", std::int64_t{0});
+    const json& disk = observation["disk"];
+    json facts = {{"data_stream", ds},
+                  {"field", params.field},
+                  {"template", template_name},
+                  // As text: the run state is journaled, and the journal refuses keys that look
+                  // like credentials, which a mapping's field names (say, auth.token) may be.
+                  {"template_definition", observation["template_definition"].dump()},
+                  {"fleet", fleet},
+                  {"package", package},
+                  {"target_type", *target},
+                  {"index_types", types},
+                  {"disagreeing", disagreeing},
+                  {"docs", docs},
+                  {"store_bytes", store},
+                  {"disk", disk},
+                  {"temp_index", temp_index_name(params)}};
+    if (disagreeing.empty()) {
+        return Decision::finish("every backing index of " + ds + " maps " + params.field +
+                                    " as the template does (" + *target + "): nothing to repair",
+                                facts);
+    }
+    if (fleet && !package.is_object()) {
+        return Decision::fail(state_error("the template " + template_name +
+                                          " is Fleet's but names no package to reinstall"),
+                              facts);
+    }
+    if (fleet && !observation.value("kibana", false)) {
+        return Decision::fail(
+            es_client::make_error(ErrorKind::config,
+                                  "the template " + template_name +
+                                      " is managed by Fleet: the repair reinstalls the package "
+                                      "and pauses its policies through Kibana; set --kibana-url "
+                                      "or KIBANA_HOST"),
+            facts);
+    }
+    if (!copy_fits(disk.value("total_bytes", std::int64_t{0}),
+                   disk.value("available_bytes", std::int64_t{0}), store)) {
+        return Decision::fail(
+            state_error("not enough disk for a copy of " + ds + " (" + std::to_string(store) +
+                        " bytes) below the flood-stage watermark; free disk first"),
+            facts);
+    }
+    return Decision::done(ds + ": " + std::to_string(docs) + " documents; " +
+                              std::to_string(disagreeing.size()) + " of " +
+                              std::to_string(types.size()) + " backing indices disagree with " +
+                              template_name + " (" + *target + ")",
+                          facts);
+}
+
+Decision decide_collection(const json& policies, bool enable, const json& remembered) {
+    std::vector<Action> actions;
+    for (const auto& policy : policies) {
+        const json current = collection_state(policy);
+        if (current.is_null())
+            continue;
+        const std::string id = policy.value("id", "");
+        json want = {{"input", false}, {"streams", json::object()}};
+        if (enable) {
+            const auto it = std::find_if(remembered.begin(), remembered.end(),
+                                         [&](const json& r) { return r.value("id", "") == id; });
+            if (it == remembered.end())
+                continue; // not seen before the repair: not ours to turn on
+            want = {{"input", (*it)["input"]}, {"streams", (*it)["streams"]}};
+        } else {
+            for (const auto& [dataset, on] : current["streams"].items())
+                want["streams"][dataset] = false;
+        }
+        if (current == want)
+            continue;
+        json body = writable_policy(policy);
+        for (auto& input : body["inputs"]) {
+            if (!is_golang_input(input))
+                continue;
+            input["enabled"] = want["input"];
+            for (auto& s : input["streams"]) {
+                const std::string dataset = s["data_stream"].value("dataset", "");
+                s["enabled"] = want["streams"].value(dataset, s.value("enabled", false));
+            }
+        }
+        actions.push_back(Action{Service::kibana,
+                                 Method::put,
+                                 "/api/fleet/package_policies/" + url_encode(id),
+                                 body,
+                                 std::string(enable ? "restore" : "pause") +
+                                     " \"Collect Golang metrics\" in package policy " +
+                                     policy.value("name", id),
+                                 {}});
+    }
+    if (actions.empty())
+        return Decision::done(enable ? "collection restored" : "collection paused");
+    return Decision::act(std::move(actions));
+}
+
+Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_interval,
+                        const json& state, const json& observation) {
+    const json started = state.value(start.capture, json(nullptr));
+    if (dry_run(state) && started.is_object())
+        return Decision::done("planned");
+    const json& request = *start.body;
+    const std::string from = request["source"].value("index", "");
+    const std::string to = request["dest"].value("index", "");
+    if (!started.is_object() || !started.contains("task"))
+        return Decision::act({start});
+    const json& task = observation["task"];
+    if (task.is_null()) {
+        // A task vanishes with a node restart and leaves no result (es-apis.md §1.8). The copy
+        // runs with op_type create and conflicts proceed, so starting it again skips what is
+        // already there.
+        Action again = start;
+        again.summary += " again (task " + started.value("task", "") + " is gone: node restart?)";
+        return Decision::act({again});
+    }
+    const json status = task["task"].value("status", json::object());
+    if (!task.value("completed", false)) {
+        const auto total = status.value("total", std::int64_t{0});
+        const auto done = status.value("created", std::int64_t{0}) +
+                          status.value("updated", std::int64_t{0}) +
+                          status.value("version_conflicts", std::int64_t{0});
+        return Decision::wait(poll_interval,
+                              "reindex " + from + " -> " + to + ": " + std::to_string(done) + "/" +
+                                  std::to_string(total) + " (" + percent(done, total) + ")");
+    }
+    if (task.contains("error")) {
+        return Decision::fail(state_error("reindex " + from + " -> " + to +
+                                          " failed: " + task["error"].value("type", "") + ": " +
+                                          task["error"].value("reason", "")));
+    }
+    const json response = task.value("response", json::object());
+    if (status.contains("canceled") || response.contains("canceled")) {
+        return Decision::fail(es_client::make_error(
+            ErrorKind::cancelled, "reindex " + from + " -> " + to + " was cancelled (" +
+                                      status.value("canceled", response.value("canceled", "")) +
+                                      "); resume to start it again"));
+    }
+    const json failures = response.value("failures", json::array());
+    if (!failures.empty()) {
+        std::string first;
+        for (std::size_t i = 0; i < failures.size() && i < 3; ++i) {
+            const auto& f = failures[i];
+            first += (i == 0 ? "" : "; ") + f.value("id", std::string("?")) + ": " +
+                     f["cause"].value("type", "") + " " + f["cause"].value("reason", "");
+        }
+        return Decision::fail(state_error("reindex " + from + " -> " + to + " stopped on " +
+                                          std::to_string(failures.size()) +
+                                          " failed document(s): " + first));
+    }
+    return Decision::done(
+        "reindexed " + from + " -> " + to + ": " +
+        std::to_string(response.value("created", std::int64_t{0})) + " created, " +
+        std::to_string(response.value("version_conflicts", std::int64_t{0})) + " already there");
+}
+
+std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
+                               const RepairParams& params, es_client::Clock& clock,
+                               const es_client::Cancellation* cancel) {
+    const std::string ds = params.data_stream;
+    const std::string temp = temp_index_name(params);
+    const auto& names = repair_step_names();
+    std::vector<Step> steps;
+
+    // Kibana's golang package policies (es-apis.md §2.2), an empty list without Kibana.
+    auto golang_policies = [kibana]() -> Result<json> {
+        if (kibana == nullptr)
+            return json::array();
+        auto listed = kibana->call(Method::get,
+                                   "/api/fleet/package_policies?perPage=1000&kuery=" +
+                                       url_encode("ingest-package-policies.package.name:golang"));
+        if (!listed) {
+            // No Fleet (a Kibana without it, or no privileges for it): nothing of Fleet's to pause.
+            if (listed.error().http_status == 404)
+                return json::array();
+            return std::unexpected(listed.error());
+        }
+        return listed->value("items", json::array());
+    };
+
+    steps.push_back(Step{
+        names[0],
+        [&es, kibana, ds](const json&) -> Result<json> {
+            json obs = {{"kibana", kibana != nullptr}};
+            auto health = es.health();
+            if (!health)
+                return std::unexpected(health.error());
+            obs["health"] = health->status;
+            auto stream = es.find("/_data_stream/" + url_encode(ds));
+            if (!stream)
+                return std::unexpected(stream.error());
+            obs["data_stream"] = nullptr;
+            if (*stream) {
+                for (const auto& d : (**stream).value("data_streams", json::array()))
+                    if (d.value("name", "") == ds)
+                        obs["data_stream"] = d;
+            }
+            if (obs["data_stream"].is_null())
+                return obs;
+            const std::string tname = obs["data_stream"].value("template", "");
+            auto mappings = es.call(Method::get, "/" + url_encode(ds) + "/_mapping");
+            if (!mappings)
+                return std::unexpected(mappings.error());
+            obs["mappings"] = *mappings;
+            auto simulated =
+                es.call(Method::post, "/_index_template/_simulate_index/" + url_encode(ds));
+            if (!simulated)
+                return std::unexpected(simulated.error());
+            obs["simulated"] = simulated->value("template", json::object());
+            auto definition = es.find("/_index_template/" + url_encode(tname));
+            if (!definition)
+                return std::unexpected(definition.error());
+            obs["template_definition"] = nullptr;
+            if (*definition) {
+                for (const auto& t : (**definition).value("index_templates", json::array()))
+                    if (t.value("name", "") == tname)
+                        obs["template_definition"] = t["index_template"];
+            }
+            obs["template_meta"] = obs["template_definition"].is_object()
+                                       ? obs["template_definition"].value("_meta", json(nullptr))
+                                       : json(nullptr);
+            auto stats = es.call(Method::get, "/" + url_encode(ds) + "/_stats/docs,store");
+            if (!stats)
+                return std::unexpected(stats.error());
+            obs["docs"] = json_int(*stats, json::json_pointer("/_all/primaries/docs/count"));
+            obs["store_bytes"] =
+                json_int(*stats, json::json_pointer("/_all/primaries/store/size_in_bytes"));
+            auto disk = observe_disk(es);
+            if (!disk)
+                return std::unexpected(disk.error());
+            obs["disk"] = *disk;
+            return obs;
+        },
+        [params](const json& state, const json& obs) {
+            return decide_preflight(params, state, obs);
+        }});
+
+    steps.push_back(
+        Step{names[1],
+             [&es, golang_policies, ds](const json&) -> Result<json> {
+                 auto policies = golang_policies();
+                 if (!policies)
+                     return std::unexpected(policies.error());
+                 auto control = es.find("/" + std::string(k_control_index));
+                 if (!control)
+                     return std::unexpected(control.error());
+                 auto marker = pause_marker(es, ds);
+                 if (!marker)
+                     return std::unexpected(marker.error());
+                 return json{{"policies", *policies},
+                             {"control_index", control->has_value()},
+                             {"paused", marker->has_value()},
+                             {"now", rfc3339(system_now_ms())}};
+             },
+             [params, ds](const json& state, const json& obs) {
+                 // What was running before the repair, kept from the first look (the engine stores
+                 // first-round facts), so resuming restores exactly that.
+                 json remembered =
+                     facts_of(state, "pause_collection").value("remembered", json(nullptr));
+                 if (remembered.is_null()) {
+                     remembered = json::array();
+                     for (const auto& p : obs["policies"]) {
+                         const json c = collection_state(p);
+                         if (!c.is_null())
+                             remembered.push_back({{"id", p.value("id", "")},
+                                                   {"input", c["input"]},
+                                                   {"streams", c["streams"]}});
+                     }
+                 }
+                 Decision d = decide_collection(obs["policies"], false, remembered);
+                 if (!obs.value("control_index", false)) {
+                     d.actions.push_back(Action{Service::elasticsearch,
+                                                Method::put,
+                                                "/" + std::string(k_control_index),
+                                                control_index_body(),
+                                                "create esmend's control index",
+                                                {}});
+                 }
+                 if (!obs.value("paused", false)) {
+                     d.actions.push_back(Action{Service::elasticsearch,
+                                                Method::put,
+                                                pause_marker_path(ds) + "?refresh=true",
+                                                json{{"type", "pause"},
+                                                     {"data_stream", ds},
+                                                     {"reason", "repair " + params.run_id},
+                                                     {"since", obs.value("now", "")}},
+                                                "pause esmend's collectors for " + ds,
+                                                {}});
+                 }
+                 d.facts = {{"remembered", remembered}};
+                 if (d.actions.empty())
+                     return Decision::done("collection paused", d.facts);
+                 d.kind = Decision::Kind::act;
+                 return d;
+             }});
+
+    steps.push_back(Step{
+        names[2],
+        [&es, &clock, cancel, ds, params](const json& state) -> Result<json> {
+            if (dry_run(state))
+                return json{{"planned", true}};
+            std::int64_t first = -1;
+            std::int64_t last = -1;
+            for (int attempt = 0; attempt < params.quiet_attempts; ++attempt) {
+                auto before = count(es, ds);
+                if (!before)
+                    return std::unexpected(before.error());
+                if (first < 0)
+                    first = *before;
+                if (!clock.sleep_for(params.quiet_period, cancel))
+                    return std::unexpected(
+                        es_client::make_error(ErrorKind::cancelled, "interrupted"));
+                auto after = count(es, ds);
+                if (!after)
+                    return std::unexpected(after.error());
+                last = *after;
+                if (*after == *before)
+                    return json{{"quiet", true}, {"count", last}};
+            }
+            return json{{"quiet", false}, {"first", first}, {"last", last}};
+        },
+        [ds](const json&, const json& obs) {
+            if (obs.value("planned", false))
+                return Decision::done("would wait until no new documents arrive in " + ds);
+            if (obs.value("quiet", false)) {
+                return Decision::done(ds + " is quiet at " + std::to_string(obs.value("count", 0)) +
+                                      " documents");
+            }
+            return Decision::fail(state_error(
+                "documents keep arriving in " + ds + " (" + std::to_string(obs.value("first", 0)) +
+                " -> " + std::to_string(obs.value("last", 0)) +
+                ") although collection is paused: is another writer (an agent outside Fleet's "
+                "golang policies, a Logstash) still sending? Stop it and resume the repair"));
+        }});
+
+    steps.push_back(Step{names[3],
+                         [&es, temp](const json&) -> Result<json> {
+                             auto found = es.find("/" + url_encode(temp));
+                             if (!found)
+                                 return std::unexpected(found.error());
+                             return json{{"exists", found->has_value()}};
+                         },
+                         [temp](const json&, const json& obs) {
+                             if (obs.value("exists", false))
+                                 return Decision::done(temp + " exists");
+                             // dynamic: false, so that no document can be refused by a mapping: the
+                             // copy only needs _source (es-apis.md §1.7: reindex copies _source,
+                             // never mappings).
+                             return Decision::act(
+                                 {Action{Service::elasticsearch,
+                                         Method::put,
+                                         "/" + url_encode(temp),
+                                         json{{"settings", {{"number_of_shards", 1}}},
+                                              {"mappings", {{"dynamic", false}}}},
+                                         "create the temp index " + temp,
+                                         {}}});
+                         }});
+
+    // The two copies: async reindex with task polling (es-apis.md §1.7, §1.8). op_type create
+    // with conflicts proceed makes a restarted copy skip what is already there. The copy back
+    // skips the default pipeline ("_none", as the index API allows): the documents were
+    // processed when they were first ingested, and must come back as they left.
+    auto reindex_step = [&es, params](const std::string& name, const std::string& capture,
+                                      const std::string& from, const std::string& to,
+                                      bool skip_pipeline) {
+        json request = {{"conflicts", "proceed"},
+                        {"source", {{"index", from}, {"size", 1000}}},
+                        {"dest", {{"index", to}, {"op_type", "create"}}}};
+        if (skip_pipeline)
+            request["dest"]["pipeline"] = "_none";
+        const Action start =
+            reindex_action(params, request, capture, "reindex " + from + " into " + to);
+        return Step{name,
+                    [&es, capture](const json& state) -> Result<json> {
+                        const json started = state.value(capture, json(nullptr));
+                        if (dry_run(state) || !started.is_object() || !started.contains("task"))
+                            return json::object();
+                        auto task = es.find("/_tasks/" + url_encode(started.value("task", "")));
+                        if (!task)
+                            return std::unexpected(task.error());
+                        return json{{"task", task->value_or(json(nullptr))}};
+                    },
+                    [start, params](const json& state, const json& obs) {
+                        return decide_reindex(start, params.poll_interval, state, obs);
+                    }};
+    };
+    steps.push_back(reindex_step(names[4], "copy_task", ds, temp, false));
+
+    steps.push_back(
+        Step{names[5],
+             [&es, ds, temp](const json& state) -> Result<json> {
+                 if (dry_run(state))
+                     return json{{"planned", true}};
+                 auto original = count(es, ds);
+                 if (!original)
+                     return std::unexpected(original.error());
+                 auto copy = count(es, temp);
+                 if (!copy)
+                     return std::unexpected(copy.error());
+                 return json{{"original", *original}, {"copy", *copy}};
+             },
+             [ds, temp](const json&, const json& obs) {
+                 if (obs.value("planned", false))
+                     return Decision::done("would compare the document counts of " + ds + " and " +
+                                           temp);
+                 const auto original = obs.value("original", std::int64_t{0});
+                 const auto copy = obs.value("copy", std::int64_t{0});
+                 if (original != copy) {
+                     return Decision::fail(state_error(
+                         "the copy " + temp + " has " + std::to_string(copy) + " documents, " + ds +
+                         " has " + std::to_string(original) + ": nothing was deleted"));
+                 }
+                 return Decision::done("verified: " + std::to_string(copy) + " documents in both",
+                                       json{{"docs", copy}});
+             }});
+
+    steps.push_back(Step{
+        names[6],
+        [&es, ds](const json&) -> Result<json> {
+            auto found = es.find("/_data_stream/" + url_encode(ds));
+            if (!found)
+                return std::unexpected(found.error());
+            return json{{"exists", found->has_value()}};
+        },
+        [ds](const json& state, const json& obs) {
+            if (!obs.value("exists", false))
+                return Decision::done(ds + " is deleted");
+            // Never delete before the copy is verified (the engine records completed steps).
+            const auto& completed = state.value("completed", json::array());
+            if (!dry_run(state) &&
+                std::find(completed.begin(), completed.end(), "verify_copy") == completed.end()) {
+                return Decision::fail(
+                    state_error("refusing to delete " + ds + ": its copy is not verified"));
+            }
+            return Decision::act({Action{Service::elasticsearch,
+                                         Method::del,
+                                         "/_data_stream/" + url_encode(ds),
+                                         std::nullopt,
+                                         "delete the data stream " + ds + " (its copy is verified)",
+                                         {}}});
+        }});
+
+    steps.push_back(Step{names[7],
+                         [&es](const json& state) -> Result<json> {
+                             const std::string tname =
+                                 facts_of(state, "preflight").value("template", "");
+                             auto found = es.find("/_index_template/" + url_encode(tname));
+                             if (!found)
+                                 return std::unexpected(found.error());
+                             return json{{"template", tname}, {"exists", found->has_value()}};
+                         },
+                         [](const json&, const json& obs) {
+                             const std::string tname = obs.value("template", "");
+                             if (!obs.value("exists", false))
+                                 return Decision::done(tname + " is deleted");
+                             return Decision::act({Action{Service::elasticsearch,
+                                                          Method::del,
+                                                          "/_index_template/" + url_encode(tname),
+                                                          std::nullopt,
+                                                          "delete the index template " + tname,
+                                                          {}}});
+                         }});
+
+    steps.push_back(Step{
+        names[8],
+        [&es, ds](const json& state) -> Result<json> {
+            const std::string tname = facts_of(state, "preflight").value("template", "");
+            auto found = es.find("/_index_template/" + url_encode(tname));
+            if (!found)
+                return std::unexpected(found.error());
+            json obs = {{"exists", found->has_value()}};
+            if (found->has_value()) {
+                auto simulated =
+                    es.call(Method::post, "/_index_template/_simulate_index/" + url_encode(ds));
+                if (!simulated)
+                    return std::unexpected(simulated.error());
+                obs["mappings"] =
+                    simulated->value("template", json::object()).value("mappings", json::object());
+            }
+            return obs;
+        },
+        [params](const json& state, const json& obs) {
+            const json& pre = facts_of(state, "preflight");
+            const std::string tname = pre.value("template", "");
+            const std::string target = pre.value("target_type", "");
+            // In a dry run the template was not deleted: plan the reinstall all the same.
+            if (!obs.value("exists", false) || dry_run(state)) {
+                if (pre.value("fleet", false)) {
+                    const json& package = pre["package"];
+                    return Decision::act(
+                        {Action{Service::kibana,
+                                Method::post,
+                                "/api/fleet/epm/packages/" + url_encode(package.value("name", "")) +
+                                    "/" + url_encode(package.value("version", "")),
+                                json{{"force", true}},
+                                "reinstall the " + package.value("name", "") + " " +
+                                    package.value("version", "") + " package through Fleet",
+                                {}}});
+                }
+                return Decision::act(
+                    {Action{Service::elasticsearch,
+                            Method::put,
+                            "/_index_template/" + url_encode(tname),
+                            json::parse(pre.value("template_definition", "null"), nullptr, false),
+                            "put the index template " + tname + " back",
+                            {}}});
+            }
+            const auto now = mapping_type(obs.value("mappings", json::object()), params.field);
+            if (!now || *now != target) {
+                return Decision::fail(state_error("the reinstalled template " + tname + " maps " +
+                                                  params.field + " as " + now.value_or("nothing") +
+                                                  ", not " + target + "; the data is safe in " +
+                                                  temp_index_name(params)));
+            }
+            return Decision::done(tname + " maps " + params.field + " as " + target);
+        }});
+
+    steps.push_back(reindex_step(names[9], "back_task", temp, ds, true));
+
+    steps.push_back(Step{
+        names[10],
+        [&es, ds, temp, params](const json& state) -> Result<json> {
+            if (dry_run(state))
+                return json{{"planned", true}};
+            auto restored = count(es, ds);
+            if (!restored)
+                return std::unexpected(restored.error());
+            auto copy = count(es, temp);
+            if (!copy)
+                return std::unexpected(copy.error());
+            auto caps = es.call(Method::get, "/" + url_encode(ds) +
+                                                 "/_field_caps?fields=" + url_encode(params.field));
+            if (!caps)
+                return std::unexpected(caps.error());
+            json types = json::array();
+            const json field =
+                caps->value("fields", json::object()).value(params.field, json::object());
+            for (const auto& [type, info] : field.items())
+                types.push_back(type);
+            return json{{"restored", *restored}, {"copy", *copy}, {"types", types}};
+        },
+        [ds, temp, params](const json& state, const json& obs) {
+            if (obs.value("planned", false))
+                return Decision::done("would compare the counts and check " + params.field +
+                                      " in field_caps");
+            const std::string target = facts_of(state, "preflight").value("target_type", "");
+            const auto restored = obs.value("restored", std::int64_t{0});
+            const auto copy = obs.value("copy", std::int64_t{0});
+            if (restored != copy) {
+                return Decision::fail(state_error(
+                    ds + " has " + std::to_string(restored) + " documents after the copy back, " +
+                    temp + " has " + std::to_string(copy) + "; " + temp + " is kept"));
+            }
+            if (obs["types"] != json::array({target})) {
+                return Decision::fail(state_error(params.field + " in " + ds + " is now " +
+                                                  obs["types"].dump() + ", not only " + target +
+                                                  "; " + temp + " is kept"));
+            }
+            return Decision::done("verified: " + std::to_string(restored) + " documents; " +
+                                  params.field + " is " + target + " only");
+        }});
+
+    steps.push_back(
+        Step{names[11],
+             [&es, golang_policies, ds](const json&) -> Result<json> {
+                 auto policies = golang_policies();
+                 if (!policies)
+                     return std::unexpected(policies.error());
+                 auto marker = pause_marker(es, ds);
+                 if (!marker)
+                     return std::unexpected(marker.error());
+                 return json{{"policies", *policies}, {"paused", marker->has_value()}};
+             },
+             [ds](const json& state, const json& obs) {
+                 const json remembered =
+                     facts_of(state, "pause_collection").value("remembered", json::array());
+                 json policies = obs["policies"];
+                 // A dry run paused nothing: plan the restore from what the pause would have done.
+                 if (dry_run(state)) {
+                     for (auto& p : policies)
+                         for (auto& input : p["inputs"])
+                             if (is_golang_input(input)) {
+                                 input["enabled"] = false;
+                                 for (auto& s : input["streams"])
+                                     s["enabled"] = false;
+                             }
+                 }
+                 Decision d = decide_collection(policies, true, remembered);
+                 if (obs.value("paused", false) || dry_run(state)) {
+                     d.actions.push_back(Action{Service::elasticsearch,
+                                                Method::del,
+                                                pause_marker_path(ds) + "?refresh=true",
+                                                std::nullopt,
+                                                "resume esmend's collectors for " + ds,
+                                                {}});
+                 }
+                 if (d.actions.empty())
+                     return Decision::done("collection resumed");
+                 d.kind = Decision::Kind::act;
+                 return d;
+             }});
+
+    steps.push_back(Step{names[12],
+                         [&es, temp](const json&) -> Result<json> {
+                             auto found = es.find("/" + url_encode(temp));
+                             if (!found)
+                                 return std::unexpected(found.error());
+                             return json{{"exists", found->has_value()}};
+                         },
+                         [temp](const json& state, const json& obs) {
+                             if (!obs.value("exists", false) && !dry_run(state))
+                                 return Decision::done(temp + " is deleted");
+                             return Decision::act({Action{Service::elasticsearch,
+                                                          Method::del,
+                                                          "/" + url_encode(temp),
+                                                          std::nullopt,
+                                                          "delete the temp index " + temp,
+                                                          {}}});
+                         }});
+    return steps;
+}
+
+} // namespace esmend::playbooks

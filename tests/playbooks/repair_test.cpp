@@ -1,0 +1,248 @@
+// The repair playbook's decisions, from observations alone (no cluster).
+#include <playbooks/repair.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace esmend;
+using namespace esmend::playbooks;
+using es_client::ErrorKind;
+using es_client::Method;
+using nlohmann::json;
+
+namespace {
+
+RepairParams params() {
+    RepairParams p;
+    p.data_stream = "logs-golang.heap-default";
+    p.field = "host.ip";
+    p.run_id = "r1";
+    return p;
+}
+
+json ip_mapping(const std::string& type) {
+    return {
+        {"mappings", {{"properties", {{"host", {{"properties", {{"ip", {{"type", type}}}}}}}}}}}};
+}
+
+// What preflight observes on the host.ip scenario: generation 1 keyword, generation 2 and the
+// template ip, a Fleet-managed template, plenty of disk.
+json scenario_observation() {
+    return {
+        {"kibana", true},
+        {"health", "yellow"},
+        {"data_stream", {{"name", "logs-golang.heap-default"}, {"template", "logs-golang.heap"}}},
+        {"mappings",
+         {{".ds-logs-golang.heap-default-2026.11.01-000001", ip_mapping("keyword")},
+          {".ds-logs-golang.heap-default-2026.11.08-000002", ip_mapping("ip")}}},
+        {"simulated", {{"settings", json::object()}, {"mappings", ip_mapping("ip")["mappings"]}}},
+        {"template_definition", {{"index_patterns", {"logs-golang.heap-*"}}}},
+        {"template_meta",
+         {{"managed_by", "fleet"}, {"package", {{"name", "golang"}, {"version", "1.6.0"}}}}},
+        {"docs", 1000},
+        {"store_bytes", 1'000'000},
+        {"disk", {{"available_bytes", 50'000'000'000LL}, {"total_bytes", 100'000'000'000LL}}}};
+}
+
+json policy(const std::string& id, bool input, bool heap, bool expvar) {
+    return {{"id", id},
+            {"name", "golang-" + id},
+            {"revision", 3},
+            {"namespace", "default"},
+            {"policy_id", "agent-policy"},
+            {"package", {{"name", "golang"}, {"version", "1.6.0"}}},
+            {"inputs",
+             {{{"type", "httpjson"},
+               {"policy_template", "Golang"},
+               {"enabled", input},
+               {"streams",
+                {{{"data_stream", {{"dataset", "golang.heap"}}}, {"enabled", heap}},
+                 {{"data_stream", {{"dataset", "golang.expvar"}}}, {"enabled", expvar}}}}}}}};
+}
+
+Action start_copy() {
+    return Action{playbooks::Service::elasticsearch,
+                  Method::post,
+                  "/_reindex?wait_for_completion=false&slices=auto",
+                  json{{"source", {{"index", "a"}}}, {"dest", {{"index", "b"}}}},
+                  "reindex a into b",
+                  "copy_task"};
+}
+
+} // namespace
+
+TEST(RepairPreflight, TheScenarioIsRepairableAndTheFactsNameTheCause) {
+    const auto d = decide_preflight(params(), json::object(), scenario_observation());
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_EQ(d.facts["target_type"], "ip");
+    EXPECT_EQ(d.facts["disagreeing"],
+              (json::array({{{"index", ".ds-logs-golang.heap-default-2026.11.01-000001"},
+                             {"type", "keyword"}}})));
+    EXPECT_EQ(d.facts["fleet"], true);
+    EXPECT_EQ(d.facts["package"]["version"], "1.6.0");
+    EXPECT_EQ(d.facts["temp_index"], "esmend-tmp-logs-golang.heap-default-r1");
+}
+
+TEST(RepairPreflight, NoDisagreeingIndexFinishesTheRunWithoutChanges) {
+    auto obs = scenario_observation();
+    obs["mappings"].erase(".ds-logs-golang.heap-default-2026.11.01-000001");
+    const auto d = decide_preflight(params(), json::object(), obs);
+    EXPECT_EQ(d.kind, Decision::Kind::finish) << d.message;
+    EXPECT_NE(d.message.find("nothing to repair"), std::string::npos);
+}
+
+TEST(RepairPreflight, AMissingDataStreamFails) {
+    auto obs = scenario_observation();
+    obs["data_stream"] = nullptr;
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("does not exist"), std::string::npos);
+}
+
+// A template that still maps the field the old way: reinstalling would not help.
+TEST(RepairPreflight, ATemplateThatDoesNotMapTheFieldStopsBeforeAnyChange) {
+    auto obs = scenario_observation();
+    obs["simulated"]["mappings"] = json::object();
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("upgrade the package first"), std::string::npos) << d.message;
+}
+
+TEST(RepairPreflight, TimeSeriesStreamsAreRefused) {
+    auto obs = scenario_observation();
+    obs["simulated"]["settings"] = {{"index", {{"mode", "time_series"}}}};
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("TSDS"), std::string::npos);
+}
+
+TEST(RepairPreflight, AFleetTemplateNeedsKibana) {
+    auto obs = scenario_observation();
+    obs["kibana"] = false;
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::config);
+    EXPECT_NE(d.message.find("KIBANA_HOST"), std::string::npos);
+}
+
+TEST(RepairPreflight, NotEnoughDiskForTheCopyFails) {
+    auto obs = scenario_observation();
+    obs["disk"] = {{"available_bytes", 6'000'000}, {"total_bytes", 100'000'000}};
+    obs["store_bytes"] = 2'000'000; // 94 % used + 2 % copy > 95 %
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("not enough disk"), std::string::npos) << d.message;
+}
+
+TEST(RepairPreflight, ARedClusterFails) {
+    auto obs = scenario_observation();
+    obs["health"] = "red";
+    EXPECT_EQ(decide_preflight(params(), json::object(), obs).kind, Decision::Kind::fail);
+}
+
+// es-apis.md §2.2: the input and every stream off, in the legacy body without read-only keys.
+TEST(RepairCollection, PauseTurnsTheGolangInputAndItsStreamsOff) {
+    const json policies = {policy("p1", true, true, true), policy("p2", false, false, false)};
+    const auto d = decide_collection(policies, false, json::object());
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 1U); // p2 is already off
+    const auto& a = d.actions[0];
+    EXPECT_EQ(a.service, playbooks::Service::kibana);
+    EXPECT_EQ(a.method, Method::put);
+    EXPECT_EQ(a.path, "/api/fleet/package_policies/p1");
+    EXPECT_FALSE(a.body->contains("id"));
+    EXPECT_FALSE(a.body->contains("revision"));
+    const auto& input = (*a.body)["inputs"][0];
+    EXPECT_EQ(input["enabled"], false);
+    EXPECT_EQ(input["streams"][0]["enabled"], false);
+    EXPECT_EQ(input["streams"][1]["enabled"], false);
+}
+
+// Resuming restores exactly what was running: p1 had only heap on, p2 was off and stays off.
+TEST(RepairCollection, ResumeRestoresEachPolicyAsItWas) {
+    const json paused = {policy("p1", false, false, false), policy("p2", false, false, false)};
+    const json remembered =
+        json::array({{{"id", "p1"},
+                      {"input", true},
+                      {"streams", {{"golang.heap", true}, {"golang.expvar", false}}}},
+                     {{"id", "p2"},
+                      {"input", false},
+                      {"streams", {{"golang.heap", false}, {"golang.expvar", false}}}}});
+    const auto d = decide_collection(paused, true, remembered);
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 1U);
+    const auto& input = (*d.actions[0].body)["inputs"][0];
+    EXPECT_EQ(input["enabled"], true);
+    EXPECT_EQ(input["streams"][0]["enabled"], true);
+    EXPECT_EQ(input["streams"][1]["enabled"], false);
+    // Once restored there is nothing left to do.
+    const json restored = {policy("p1", true, true, false), policy("p2", false, false, false)};
+    EXPECT_EQ(decide_collection(restored, true, remembered).kind, Decision::Kind::done);
+}
+
+TEST(RepairReindex, StartsTheTaskAndCapturesItsId) {
+    const auto d = decide_reindex(start_copy(), std::chrono::milliseconds(500), json::object(),
+                                  json::object());
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    EXPECT_EQ(d.actions[0].capture, "copy_task");
+    EXPECT_EQ(d.actions[0].path, "/_reindex?wait_for_completion=false&slices=auto");
+}
+
+TEST(RepairReindex, ARunningTaskIsPolledWithItsProgress) {
+    const json state = {{"copy_task", {{"task", "n:1"}}}};
+    const json obs = {
+        {"task",
+         {{"completed", false}, {"task", {{"status", {{"total", 200}, {"created", 50}}}}}}}};
+    const auto d = decide_reindex(start_copy(), std::chrono::milliseconds(500), state, obs);
+    ASSERT_EQ(d.kind, Decision::Kind::wait);
+    EXPECT_EQ(d.wait_for, std::chrono::milliseconds(500));
+    EXPECT_NE(d.message.find("50/200 (25%)"), std::string::npos) << d.message;
+}
+
+// es-apis.md §1.8: after a node restart the task is gone with no result; the copy starts again
+// (op_type create + conflicts proceed skip what is already there).
+TEST(RepairReindex, AVanishedTaskIsStartedAgain) {
+    const json state = {{"copy_task", {{"task", "n:1"}}}};
+    const auto d = decide_reindex(start_copy(), std::chrono::milliseconds(500), state,
+                                  json{{"task", nullptr}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    EXPECT_EQ(d.actions[0].capture, "copy_task");
+    EXPECT_NE(d.actions[0].summary.find("again"), std::string::npos);
+}
+
+TEST(RepairReindex, FailuresStopTheRunNamingTheDocuments) {
+    const json state = {{"copy_task", {{"task", "n:1"}}}};
+    const json obs = {{"task",
+                       {{"completed", true},
+                        {"task", {{"status", json::object()}}},
+                        {"response",
+                         {{"created", 19},
+                          {"failures",
+                           {{{"id", "17"},
+                             {"cause",
+                              {{"type", "document_parsing_exception"},
+                               {"reason", "failed to parse field"}}}}}}}}}}};
+    const auto d = decide_reindex(start_copy(), std::chrono::milliseconds(500), state, obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("17: document_parsing_exception"), std::string::npos) << d.message;
+}
+
+TEST(RepairReindex, ACancelledTaskIsReportedAsCancelled) {
+    const json state = {{"copy_task", {{"task", "n:1"}}}};
+    const json obs = {{"task",
+                       {{"completed", true},
+                        {"task", {{"status", {{"canceled", "by user request"}}}}},
+                        {"response", {{"canceled", "by user request"}}}}}};
+    const auto d = decide_reindex(start_copy(), std::chrono::milliseconds(500), state, obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::cancelled);
+}
+
+TEST(RepairReindex, ACompletedTaskIsDone) {
+    const json state = {{"copy_task", {{"task", "n:1"}}}};
+    const json obs = {{"task",
+                       {{"completed", true},
+                        {"task", {{"status", json::object()}}},
+                        {"response", {{"created", 200}, {"failures", json::array()}}}}}};
+    EXPECT_EQ(decide_reindex(start_copy(), std::chrono::milliseconds(500), state, obs).kind,
+              Decision::Kind::done);
+}
