@@ -86,6 +86,18 @@ Action reindex_action(const RepairParams& params, const json& body, const std::s
     return Action{Service::elasticsearch, Method::post, path.str(), body, summary, capture};
 }
 
+// "id: type reason" of a reindex's first three failures, for the operator.
+std::string describe_failures(const json& failures) {
+    std::string out;
+    for (std::size_t i = 0; i < failures.size() && i < 3; ++i) {
+        const auto& f = failures[i];
+        const json cause = f.value("cause", json::object());
+        out += (i == 0 ? "" : "; ") + f.value("id", std::string("?")) + ": " +
+               cause.value("type", "") + " " + cause.value("reason", "");
+    }
+    return out;
+}
+
 std::string percent(std::int64_t done, std::int64_t total) {
     if (total <= 0)
         return "0%";
@@ -104,6 +116,10 @@ const std::vector<std::string>& repair_step_names() {
 
 std::string temp_index_name(const RepairParams& params) {
     return "esmend-tmp-" + params.data_stream + "-" + params.run_id;
+}
+
+std::string dead_letter_index_name(const RepairParams& params) {
+    return "esmend-dead-letter-" + params.data_stream + "-" + params.run_id;
 }
 
 Decision decide_preflight(const RepairParams& params, const json& /*state*/,
@@ -252,7 +268,7 @@ Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_inte
     const std::string to = request["dest"].value("index", "");
     if (!started.is_object() || !started.contains("task"))
         return Decision::act({start});
-    const json& task = observation["task"];
+    const json task = observation.value("task", json(nullptr));
     if (task.is_null()) {
         // A task vanishes with a node restart and leaves no result (es-apis.md §1.8). The copy
         // runs with op_type create and conflicts proceed, so starting it again skips what is
@@ -269,7 +285,8 @@ Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_inte
                           status.value("version_conflicts", std::int64_t{0});
         return Decision::wait(poll_interval,
                               "reindex " + from + " -> " + to + ": " + std::to_string(done) + "/" +
-                                  std::to_string(total) + " (" + percent(done, total) + ")");
+                                  std::to_string(total) + " (" + percent(done, total) + ")",
+                              Progress{done, total});
     }
     if (task.contains("error")) {
         return Decision::fail(state_error("reindex " + from + " -> " + to +
@@ -285,12 +302,7 @@ Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_inte
     }
     const json failures = response.value("failures", json::array());
     if (!failures.empty()) {
-        std::string first;
-        for (std::size_t i = 0; i < failures.size() && i < 3; ++i) {
-            const auto& f = failures[i];
-            first += (i == 0 ? "" : "; ") + f.value("id", std::string("?")) + ": " +
-                     f["cause"].value("type", "") + " " + f["cause"].value("reason", "");
-        }
+        const std::string first = describe_failures(failures);
         return Decision::fail(state_error("reindex " + from + " -> " + to + " stopped on " +
                                           std::to_string(failures.size()) +
                                           " failed document(s): " + first));
@@ -299,6 +311,94 @@ Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_inte
         "reindexed " + from + " -> " + to + ": " +
         std::to_string(response.value("created", std::int64_t{0})) + " created, " +
         std::to_string(response.value("version_conflicts", std::int64_t{0})) + " already there");
+}
+
+Decision decide_copy_back(const Action& start, const RepairParams& params, const json& state,
+                          const json& observation) {
+    const std::string dead_letter = dead_letter_index_name(params);
+    const json excluded = observation.value("dead_letters", json::array());
+    // Every (re)start leaves the dead-lettered documents out; op_type create + conflicts proceed
+    // skip the ones already copied back.
+    Action copy = start;
+    if (!excluded.empty()) {
+        (*copy.body)["source"]["query"] = {
+            {"bool", {{"must_not", json::array({{{"ids", {{"values", excluded}}}}})}}}};
+    }
+    const json task = observation.value("task", json(nullptr));
+    const json failures =
+        task.is_object() && task.value("completed", false)
+            ? task.value("response", json::object()).value("failures", json::array())
+            : json::array();
+    if (failures.empty()) {
+        Decision d = decide_reindex(copy, params.poll_interval, state, observation);
+        if (d.kind == Decision::Kind::done && !excluded.empty())
+            d.message += "; " + std::to_string(excluded.size()) + " rejected document(s) kept in " +
+                         dead_letter;
+        return d;
+    }
+    const std::string listed = describe_failures(failures);
+    if (params.on_bad_doc != "dead-letter") {
+        return Decision::fail(state_error(
+            "the new mapping rejects " + std::to_string(failures.size()) + " document(s) (" +
+            listed + "). They are safe in " + temp_index_name(params) +
+            ". Resume with --on-bad-doc dead-letter to keep them in " + dead_letter +
+            " and copy the rest"));
+    }
+    const json rejected = observation.value("rejected", json::object());
+    std::vector<Action> actions;
+    if (!observation.value("dead_letter_exists", false)) {
+        // dynamic: false, so that whatever a rejected document holds is kept as it is.
+        actions.push_back(Action{
+            Service::elasticsearch,
+            Method::put,
+            "/" + url_encode(dead_letter),
+            json{{"settings", {{"number_of_shards", 1}}}, {"mappings", {{"dynamic", false}}}},
+            "create the dead-letter index " + dead_letter,
+            {}});
+    }
+    json now_excluded = excluded;
+    for (const auto& f : failures) {
+        const std::string id = f.value("id", "");
+        if (id.empty() ||
+            std::find(now_excluded.begin(), now_excluded.end(), id) != now_excluded.end())
+            continue;
+        if (!rejected.contains(id)) {
+            return Decision::fail(state_error("rejected document " + id + " is not in " +
+                                              temp_index_name(params) + ": nothing was changed"));
+        }
+        // The original _source unchanged under document.source, with why it was refused (the
+        // shape of Elasticsearch's failure store documents: document.*, error.*).
+        const json doc = {
+            {"@timestamp", rejected[id].value("@timestamp", json(nullptr))},
+            {"document", {{"id", id}, {"index", params.data_stream}, {"source", rejected[id]}}},
+            {"error",
+             {{"type", f.value("cause", json::object()).value("type", "")},
+              {"message", f.value("cause", json::object()).value("reason", "")}}}};
+        actions.push_back(Action{
+            Service::elasticsearch,
+            Method::put,
+            "/" + url_encode(dead_letter) + "/_create/" + url_encode(id) + "?refresh=true",
+            doc,
+            "dead-letter " + id + " (" + f.value("cause", json::object()).value("type", "") + ")",
+            {}});
+        now_excluded.push_back(id);
+    }
+    if (static_cast<std::int64_t>(now_excluded.size()) > k_max_dead_letters) {
+        return Decision::fail(state_error(
+            "more than " + std::to_string(k_max_dead_letters) +
+            " documents are rejected by the new mapping: fix the mapping or the data first; "
+            "everything is safe in " +
+            temp_index_name(params)));
+    }
+    Action again = start;
+    (*again.body)["source"]["query"] = {
+        {"bool", {{"must_not", json::array({{{"ids", {{"values", now_excluded}}}}})}}}};
+    again.summary +=
+        " again, without " + std::to_string(now_excluded.size()) + " dead-lettered document(s)";
+    actions.push_back(again);
+    return Decision::act(std::move(actions), "the new mapping rejects " +
+                                                 std::to_string(failures.size()) +
+                                                 " document(s): " + listed);
 }
 
 std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
@@ -508,12 +608,11 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     // skips the default pipeline ("_none", as the index API allows): the documents were
     // processed when they were first ingested, and must come back as they left.
     auto reindex_step = [&es, params](const std::string& name, const std::string& capture,
-                                      const std::string& from, const std::string& to,
-                                      bool skip_pipeline) {
+                                      const std::string& from, const std::string& to, bool back) {
         json request = {{"conflicts", "proceed"},
                         {"source", {{"index", from}, {"size", 1000}}},
                         {"dest", {{"index", to}, {"op_type", "create"}}}};
-        if (skip_pipeline)
+        if (back)
             request["dest"]["pipeline"] = "_none";
         const Action start =
             reindex_action(params, request, capture, "reindex " + from + " into " + to);
@@ -527,8 +626,9 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                             return std::unexpected(task.error());
                         return json{{"task", task->value_or(json(nullptr))}};
                     },
-                    [start, params](const json& state, const json& obs) {
-                        return decide_reindex(start, params.poll_interval, state, obs);
+                    [start, params, back](const json& state, const json& obs) {
+                        return back ? decide_copy_back(start, params, state, obs)
+                                    : decide_reindex(start, params.poll_interval, state, obs);
                     }};
     };
     steps.push_back(reindex_step(names[4], "copy_task", ds, temp, false));
@@ -662,11 +762,52 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             return Decision::done(tname + " maps " + params.field + " as " + target);
         }});
 
-    steps.push_back(reindex_step(names[9], "back_task", temp, ds, true));
+    // The copy back also sees the dead-letter index and, when the task stopped on rejected
+    // documents, their _source in the temp index (read-only: _search and _mget).
+    const std::string dead_letter = dead_letter_index_name(params);
+    Step back = reindex_step(names[9], "back_task", temp, ds, true);
+    back.observe = [&es, task = back.observe, temp,
+                    dead_letter](const json& state) -> Result<json> {
+        auto obs = task(state);
+        if (!obs || dry_run(state))
+            return obs;
+        auto letters = es.find("/" + url_encode(dead_letter) + "/_search?size=" +
+                               std::to_string(k_max_dead_letters) + "&_source=false");
+        if (!letters)
+            return std::unexpected(letters.error());
+        json ids = json::array();
+        if (letters->has_value())
+            for (const auto& hit : (**letters)["hits"].value("hits", json::array()))
+                ids.push_back(hit.value("_id", ""));
+        (*obs)["dead_letters"] = ids;
+        (*obs)["dead_letter_exists"] = letters->has_value();
+        const json& t = (*obs)["task"];
+        const json failures =
+            t.is_object() ? t.value("response", json::object()).value("failures", json::array())
+                          : json::array();
+        if (!failures.empty()) {
+            json wanted = json::array();
+            for (const auto& f : failures)
+                wanted.push_back(f.value("id", ""));
+            const json body = {{"ids", wanted}};
+            auto got = es.call(Method::post, "/" + url_encode(temp) + "/_mget", &body);
+            if (!got)
+                return std::unexpected(got.error());
+            json rejected = json::object();
+            for (const auto& doc : got->value("docs", json::array()))
+                if (doc.value("found", false))
+                    rejected[doc.value("_id", "")] = doc.value("_source", json::object());
+            (*obs)["rejected"] = rejected;
+        }
+        return obs;
+    };
+    // Each round dead-letters at least one document, so the rounds are bounded by the cap.
+    back.max_act_rounds = static_cast<int>(k_max_dead_letters) + 5;
+    steps.push_back(std::move(back));
 
     steps.push_back(Step{
         names[10],
-        [&es, ds, temp, params](const json& state) -> Result<json> {
+        [&es, ds, temp, dead_letter, params](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
             auto restored = count(es, ds);
@@ -675,6 +816,16 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             auto copy = count(es, temp);
             if (!copy)
                 return std::unexpected(copy.error());
+            std::int64_t dead_lettered = 0;
+            auto letters = es.find("/" + url_encode(dead_letter));
+            if (!letters)
+                return std::unexpected(letters.error());
+            if (letters->has_value()) {
+                auto n = count(es, dead_letter);
+                if (!n)
+                    return std::unexpected(n.error());
+                dead_lettered = *n;
+            }
             auto caps = es.call(Method::get, "/" + url_encode(ds) +
                                                  "/_field_caps?fields=" + url_encode(params.field));
             if (!caps)
@@ -684,27 +835,39 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                 caps->value("fields", json::object()).value(params.field, json::object());
             for (const auto& [type, info] : field.items())
                 types.push_back(type);
-            return json{{"restored", *restored}, {"copy", *copy}, {"types", types}};
+            return json{{"restored", *restored},
+                        {"copy", *copy},
+                        {"dead_lettered", dead_lettered},
+                        {"types", types}};
         },
-        [ds, temp, params](const json& state, const json& obs) {
+        [ds, temp, dead_letter, params](const json& state, const json& obs) {
             if (obs.value("planned", false))
                 return Decision::done("would compare the counts and check " + params.field +
                                       " in field_caps");
             const std::string target = facts_of(state, "preflight").value("target_type", "");
             const auto restored = obs.value("restored", std::int64_t{0});
             const auto copy = obs.value("copy", std::int64_t{0});
-            if (restored != copy) {
+            const auto dead_lettered = obs.value("dead_lettered", std::int64_t{0});
+            if (restored != copy - dead_lettered) {
                 return Decision::fail(state_error(
                     ds + " has " + std::to_string(restored) + " documents after the copy back, " +
-                    temp + " has " + std::to_string(copy) + "; " + temp + " is kept"));
+                    temp + " has " + std::to_string(copy) +
+                    (dead_lettered > 0 ? " of which " + std::to_string(dead_lettered) +
+                                             " are dead-lettered in " + dead_letter
+                                       : std::string()) +
+                    "; " + temp + " is kept"));
             }
             if (obs["types"] != json::array({target})) {
                 return Decision::fail(state_error(params.field + " in " + ds + " is now " +
                                                   obs["types"].dump() + ", not only " + target +
                                                   "; " + temp + " is kept"));
             }
-            return Decision::done("verified: " + std::to_string(restored) + " documents; " +
-                                  params.field + " is " + target + " only");
+            return Decision::done("verified: " + std::to_string(restored) + " documents" +
+                                  (dead_lettered > 0
+                                       ? " (and " + std::to_string(dead_lettered) +
+                                             " rejected ones kept in " + dead_letter + ")"
+                                       : std::string()) +
+                                  "; " + params.field + " is " + target + " only");
         }});
 
     steps.push_back(

@@ -24,11 +24,13 @@ Decision Decision::act(std::vector<Action> actions, std::string message, nlohman
     return d;
 }
 
-Decision Decision::wait(std::chrono::milliseconds delay, std::string message) {
+Decision Decision::wait(std::chrono::milliseconds delay, std::string message,
+                        std::optional<Progress> progress) {
     Decision d;
     d.kind = Kind::wait;
     d.wait_for = delay;
     d.message = std::move(message);
+    d.progress = progress;
     return d;
 }
 
@@ -116,17 +118,19 @@ std::expected<StepEnd, es_client::Error> run_step(const Step& step, StepReport& 
                 decision.error.value_or(es_client::make_error(ErrorKind::state, decision.message)));
         case Decision::Kind::wait:
             if (listener.on_wait)
-                listener.on_wait(decision.message);
+                listener.on_wait(decision);
             if (!clock.sleep_for(decision.wait_for, &cancel))
                 return std::unexpected(cancelled());
             continue;
         case Decision::Kind::act:
             break;
         }
-        if (++act_rounds > limits.max_act_rounds) {
+        const int max_rounds =
+            step.max_act_rounds > 0 ? step.max_act_rounds : limits.max_act_rounds;
+        if (++act_rounds > max_rounds) {
             return std::unexpected(es_client::make_error(
                 ErrorKind::state, "step '" + step.name + "' still wants to act after " +
-                                      std::to_string(limits.max_act_rounds) +
+                                      std::to_string(max_rounds) +
                                       " rounds; the cluster does not show the changes it made"));
         }
         for (const auto& action : decision.actions) {
@@ -175,6 +179,8 @@ RunReport run_steps(std::span<const Step> steps, Executor& executor, nlohmann::j
             report.error = saved.error();
             break;
         }
+        if (listener.on_step_done)
+            listener.on_step_done(report.steps.back());
         if (*end == StepEnd::finish) {
             report.finished_early = true;
             break;

@@ -196,6 +196,9 @@ TEST(RepairReindex, ARunningTaskIsPolledWithItsProgress) {
     ASSERT_EQ(d.kind, Decision::Kind::wait);
     EXPECT_EQ(d.wait_for, std::chrono::milliseconds(500));
     EXPECT_NE(d.message.find("50/200 (25%)"), std::string::npos) << d.message;
+    ASSERT_TRUE(d.progress.has_value());
+    EXPECT_EQ(d.progress->done, 50);
+    EXPECT_EQ(d.progress->total, 200);
 }
 
 // es-apis.md §1.8: after a node restart the task is gone with no result; the copy starts again
@@ -245,4 +248,98 @@ TEST(RepairReindex, ACompletedTaskIsDone) {
                         {"response", {{"created", 200}, {"failures", json::array()}}}}}};
     EXPECT_EQ(decide_reindex(start_copy(), std::chrono::milliseconds(500), state, obs).kind,
               Decision::Kind::done);
+}
+
+// The copy back and documents the new mapping rejects (issue #7, "--on-bad-doc stop|dead-letter").
+namespace {
+
+Action start_back() {
+    return Action{playbooks::Service::elasticsearch,
+                  Method::post,
+                  "/_reindex?wait_for_completion=false&slices=auto",
+                  json{{"source", {{"index", "esmend-tmp-x"}}}, {"dest", {{"index", "ds"}}}},
+                  "reindex esmend-tmp-x into ds",
+                  "back_task"};
+}
+
+json rejected_back(json dead_letters = json::array()) {
+    return {{"task",
+             {{"completed", true},
+              {"task", {{"status", json::object()}}},
+              {"response",
+               {{"created", 998},
+                {"failures",
+                 {{{"id", "bad-1"},
+                   {"cause",
+                    {{"type", "document_parsing_exception"},
+                     {"reason", "failed to parse field [host.ip] of type [ip]"}}}}}}}}}},
+            {"rejected",
+             {{"bad-1", {{"@timestamp", "2026-11-20T10:00:00Z"}, {"host", {{"ip", "bogus"}}}}}}},
+            {"dead_letters", std::move(dead_letters)},
+            {"dead_letter_exists", false}};
+}
+
+} // namespace
+
+TEST(RepairCopyBack, RejectedDocumentsStopTheRunByDefaultAndSayHowToGoOn) {
+    const json state = {{"back_task", {{"task", "n:2"}}}};
+    const auto d = decide_copy_back(start_back(), params(), state, rejected_back());
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("bad-1: document_parsing_exception"), std::string::npos) << d.message;
+    EXPECT_NE(d.message.find("--on-bad-doc dead-letter"), std::string::npos) << d.message;
+    EXPECT_NE(d.message.find("esmend-dead-letter-logs-golang.heap-default-r1"), std::string::npos);
+}
+
+TEST(RepairCopyBack, DeadLetterKeepsTheOriginalSourceAndStartsAgainWithoutIt) {
+    auto p = params();
+    p.on_bad_doc = "dead-letter";
+    const json state = {{"back_task", {{"task", "n:2"}}}};
+    const auto d = decide_copy_back(start_back(), p, state, rejected_back());
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 3U);
+    EXPECT_EQ(d.actions[0].method, Method::put);
+    EXPECT_EQ(d.actions[0].path, "/esmend-dead-letter-logs-golang.heap-default-r1");
+    EXPECT_EQ((*d.actions[0].body)["mappings"]["dynamic"], false);
+    EXPECT_EQ(d.actions[1].path,
+              "/esmend-dead-letter-logs-golang.heap-default-r1/_create/bad-1?refresh=true");
+    const json& letter = *d.actions[1].body;
+    EXPECT_EQ(letter["document"]["source"]["host"]["ip"], "bogus");
+    EXPECT_EQ(letter["document"]["id"], "bad-1");
+    EXPECT_EQ(letter["error"]["type"], "document_parsing_exception");
+    EXPECT_EQ(letter["@timestamp"], "2026-11-20T10:00:00Z");
+    EXPECT_EQ(d.actions[2].capture, "back_task");
+    EXPECT_EQ((*d.actions[2].body)["source"]["query"]["bool"]["must_not"][0]["ids"]["values"],
+              json::array({"bad-1"}));
+}
+
+// Killed after the dead letter was written: the resumed run does not write it again, and every
+// (re)start of the copy leaves it out.
+TEST(RepairCopyBack, DeadLetteredDocumentsAreNotWrittenTwiceAndStayExcluded) {
+    auto p = params();
+    p.on_bad_doc = "dead-letter";
+    const json state = {{"back_task", {{"task", "n:2"}}}};
+    json obs = rejected_back(json::array({"bad-1"}));
+    obs["dead_letter_exists"] = true;
+    const auto again = decide_copy_back(start_back(), p, state, obs);
+    ASSERT_EQ(again.kind, Decision::Kind::act);
+    ASSERT_EQ(again.actions.size(), 1U);
+    EXPECT_EQ(again.actions[0].capture, "back_task");
+
+    // A vanished task is restarted without the dead letters too.
+    const json gone = {{"task", nullptr}, {"dead_letters", json::array({"bad-1"})}};
+    const auto restarted = decide_copy_back(start_back(), p, state, gone);
+    ASSERT_EQ(restarted.kind, Decision::Kind::act);
+    EXPECT_EQ(
+        (*restarted.actions[0].body)["source"]["query"]["bool"]["must_not"][0]["ids"]["values"],
+        json::array({"bad-1"}));
+}
+
+TEST(RepairCopyBack, ARejectedDocumentMissingFromTheCopyFailsWithoutChanges) {
+    auto p = params();
+    p.on_bad_doc = "dead-letter";
+    json obs = rejected_back();
+    obs["rejected"] = json::object();
+    const auto d = decide_copy_back(start_back(), p, {{"back_task", {{"task", "n:2"}}}}, obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_TRUE(d.actions.empty());
 }

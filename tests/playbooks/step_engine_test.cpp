@@ -153,16 +153,23 @@ TEST_F(StepEngine, AnObserveErrorStopsTheRun) {
 TEST_F(StepEngine, WaitSleepsOnTheInjectedClockThenObservesAgain) {
     int polls = 0;
     std::vector<std::string> waits;
+    std::vector<std::int64_t> progress;
+    std::vector<std::string> done;
     Listener listener;
-    listener.on_wait = [&waits](const std::string& m) { waits.push_back(m); };
+    listener.on_wait = [&](const Decision& d) {
+        waits.push_back(d.message);
+        if (d.progress)
+            progress.push_back(d.progress->done);
+    };
+    listener.on_step_done = [&done](const StepReport& r) { done.push_back(r.message); };
     const Step waiting{"task",
                        [&polls](const json&) -> es_client::Result<json> {
                            return json{{"polls", ++polls}};
                        },
                        [](const json&, const json& o) {
-                           return o["polls"].get<int>() < 3
-                                      ? Decision::wait(2s, "task still running")
-                                      : Decision::done("task completed");
+                           const auto n = o["polls"].get<std::int64_t>();
+                           return n < 3 ? Decision::wait(2s, "task still running", Progress{n, 3})
+                                        : Decision::done("task completed");
                        }};
     const std::vector<Step> steps{waiting};
     const auto report = run_steps(steps, executor, json::object(), clock, cancel, listener);
@@ -170,6 +177,8 @@ TEST_F(StepEngine, WaitSleepsOnTheInjectedClockThenObservesAgain) {
     EXPECT_EQ(polls, 3);
     EXPECT_EQ(clock.sleeps, (std::vector<std::chrono::milliseconds>{2s, 2s}));
     EXPECT_EQ(waits.size(), 2U);
+    EXPECT_EQ(progress, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(done, (std::vector<std::string>{"task completed"}));
 }
 
 TEST_F(StepEngine, CancellationWhileWaitingStopsAsCancelled) {

@@ -349,3 +349,58 @@ TEST_P(RepairRestarted, AVanishedHalfDoneReindexIsRedoneWithoutDuplicates) {
 INSTANTIATE_TEST_SUITE_P(InsideEachReindex, RepairRestarted,
                          ::testing::Values("copy_task", "back_task"),
                          [](const auto& point) { return point.param; });
+
+// A document the new mapping rejects (a host.ip that is not an IP, kept by the keyword era) on
+// the copy back: by default the run stops with nothing lost; resumed with --on-bad-doc
+// dead-letter it keeps that document, with its original _source and the reason, in the
+// dead-letter index and copies every other one back (issue #7, step 8).
+TEST(RepairBadDocuments, StopByDefaultThenDeadLetterOnResume) {
+    EsSim sim(scenario());
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const auto killed =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
+               {{"ESMEND_TEST_KILL_AFTER", "delete_template"}});
+    ASSERT_NE(killed.exit_code, 0) << killed.err;
+    const std::string id = only_run(state);
+    const std::string temp = "esmend-tmp-" + k_heap + "-" + id;
+    // The verified copy holds one more keyword-era document whose host.ip is no IP.
+    const json bad = {{"@timestamp", "2026-11-20T10:00:00.000Z"},
+                      {"host", {{"ip", "not-an-ip"}, {"name", "legacy"}}},
+                      {"data_stream", {{"type", "logs"}, {"dataset", "golang.heap"}}}};
+    sim.call(Method::put, "/" + temp + "/_doc/legacy-1?refresh=true", &bad);
+
+    const auto stopped = repair(sim, state, {"resume", id, "--yes", "--json"});
+    EXPECT_NE(stopped.exit_code, 0) << stopped.out;
+    const json stop = parse_out(stopped);
+    EXPECT_EQ(stop["status"], "failed");
+    EXPECT_NE(stop["error"]["message"].get<std::string>().find("--on-bad-doc dead-letter"),
+              std::string::npos)
+        << stop.dump(2);
+    EXPECT_TRUE(exists(sim, "/" + temp)); // nothing is lost
+
+    const auto resumed =
+        repair(sim, state, {"resume", id, "--yes", "--json", "--on-bad-doc", "dead-letter"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    const json done = parse_out(resumed);
+    EXPECT_EQ(done["status"], "done");
+    const std::string dead_letter = done["dead_letter_index"];
+    EXPECT_EQ(dead_letter, "esmend-dead-letter-" + k_heap + "-" + id);
+
+    const auto letters = documents(sim, dead_letter);
+    ASSERT_EQ(letters.size(), 1U);
+    const json& letter = letters.at("legacy-1");
+    EXPECT_EQ(letter["document"]["source"], bad);
+    EXPECT_EQ(letter["error"]["type"], "document_parsing_exception");
+
+    const auto after = documents(sim, k_heap); // fails on a duplicate _id
+    EXPECT_FALSE(after.contains("legacy-1"));
+    for (const auto& [doc_id, source] : before) {
+        const auto it = after.find(doc_id);
+        ASSERT_NE(it, after.end()) << "lost " << doc_id;
+        EXPECT_EQ(it->second, source) << doc_id;
+    }
+    EXPECT_FALSE(exists(sim, "/" + temp));       // cleaned up once verified
+    EXPECT_TRUE(exists(sim, "/" + dead_letter)); // the rejected document is kept
+    EXPECT_TRUE(golang_input_enabled(sim));
+}

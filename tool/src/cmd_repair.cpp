@@ -8,6 +8,7 @@
 #include <tool/connection.hpp>
 #include <tool/console_format.hpp>
 #include <tool/output.hpp>
+#include <tool/progress.hpp>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -42,6 +43,7 @@ struct RepairArgs {
     std::string slices = "auto";
     std::string run_id;
     double quiet_period = 2.0; // seconds the count must stay still before copying
+    std::string on_bad_doc;    // stop | dead-letter; empty: stop (or, on resume, as started)
     // resume / status / abort
     std::string id;
 };
@@ -82,6 +84,13 @@ const std::string& destructive_step() {
     return playbooks::repair_step_names()[playbooks::k_first_destructive_step];
 }
 
+playbooks::RepairParams with_on_bad_doc(playbooks::RepairParams params,
+                                        const std::string& on_bad_doc) {
+    if (!on_bad_doc.empty())
+        params.on_bad_doc = on_bad_doc;
+    return params;
+}
+
 playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
     playbooks::RepairParams params;
     params.data_stream = p.value("data_stream", "");
@@ -89,6 +98,7 @@ playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
     params.requests_per_second = p.value("requests_per_second", -1.0);
     params.slices = p.value("slices", "auto");
     params.quiet_period = std::chrono::milliseconds(p.value("quiet_period_ms", 2000));
+    params.on_bad_doc = p.value("on_bad_doc", "stop");
     params.run_id = run_id;
     return params;
 }
@@ -105,12 +115,19 @@ void maybe_crash(const json& state) {
 // One run of the playbook, new or resumed, with its journal and lock.
 class Run {
 public:
-    Run(Context& ctx, Connection& connection, playbooks::Journal journal)
+    // `on_bad_doc`, when given, overrides the run's choice for this session (a resume decides
+    // what to do with the documents that stopped it).
+    Run(Context& ctx, Connection& connection, playbooks::Journal journal,
+        const std::string& on_bad_doc = {})
         : m_ctx(ctx), m_connection(connection), m_journal(std::move(journal)),
-          m_params(params_from(m_journal.params(), m_journal.id())),
+          m_params(with_on_bad_doc(params_from(m_journal.params(), m_journal.id()), on_bad_doc)),
           m_steps(playbooks::repair_steps(*m_connection.es, m_connection.kibana.get(), m_params,
                                           m_ctx.clock, &m_ctx.cancel)),
-          m_live(*m_connection.es, m_connection.kibana.get()) {}
+          m_live(*m_connection.es, m_connection.kibana.get()) {
+        // The live view on stderr, unless --quiet or --json asked for silence.
+        if (!m_ctx.options.quiet && m_ctx.options.format != OutputFormat::json)
+            m_view.emplace(std::cerr, ::isatty(STDERR_FILENO) != 0);
+    }
 
     es_client::Result<void> lock() {
         auto lock = playbooks::Lock::acquire(*m_connection.es, m_params.data_stream, m_journal.id(),
@@ -207,15 +224,31 @@ private:
     playbooks::Listener make_listener() {
         playbooks::Listener listener;
         listener.on_step = [this](const playbooks::Step& step) {
-            spdlog::info("… {}", step.name);
+            spdlog::debug("step {}", step.name);
+            if (m_view)
+                m_view->step_started(step.name);
             m_journal.step_started(step.name);
         };
-        listener.on_wait = [this](const std::string& message) {
-            spdlog::info("  {}", message);
-            renew_if_due();
+        listener.on_wait = [this](const playbooks::Decision& wait) {
+            spdlog::debug("  {}", wait.message);
+            if (m_view) {
+                if (wait.progress)
+                    m_view->waiting(wait.message, wait.progress->done, wait.progress->total);
+                else
+                    m_view->waiting(wait.message);
+            }
+            // A wait has no state change to record, so the lease is kept alive here.
+            if (auto renewed = renew_if_due(); !renewed)
+                spdlog::warn("could not renew the repair lock: {}", renewed.error().describe());
         };
-        listener.on_action = [](const playbooks::Action& action) {
-            spdlog::info("  {}", action.summary);
+        listener.on_action = [this](const playbooks::Action& action) {
+            spdlog::debug("  {}", action.summary);
+            if (m_view)
+                m_view->note(action.summary);
+        };
+        listener.on_step_done = [this](const playbooks::StepReport& report) {
+            if (m_view)
+                m_view->step_done(report.name, report.message);
         };
         listener.on_state = [this](const json& state) { return record(state); };
         return listener;
@@ -305,6 +338,8 @@ private:
         }
         if (report.ok())
             release();
+        if (!report.ok() && m_view && !report.steps.empty())
+            m_view->step_failed(report.steps.back().name, report.error->describe());
         json result = result_json(report.ok() && report.finished_early ? "nothing_to_do" : status);
         if (report.error)
             result["error"] = to_json(*report.error);
@@ -341,12 +376,16 @@ private:
                 {"field", m_params.field},
                 {"dry_run", false},
                 {"temp_index", playbooks::temp_index_name(m_params)},
+                {"dead_letter_index", playbooks::dead_letter_index_name(m_params)},
                 {"journal", m_journal.path().string()},
                 {"status", status},
                 {"steps", steps}};
     }
 
     void print_steps(Output& out, bool last_failed) const {
+        // On a terminal the live view has just shown the same list.
+        if (m_view && ::isatty(STDOUT_FILENO) != 0 && ::isatty(STDERR_FILENO) != 0)
+            return;
         for (std::size_t i = 0; i < m_reports.size(); ++i) {
             const bool failed = last_failed && i + 1 == m_reports.size();
             out.line(std::string(failed ? "✗ " : "✓ ") + m_reports[i].name + ": " +
@@ -363,6 +402,7 @@ private:
     std::optional<playbooks::Lock> m_lock;
     std::chrono::steady_clock::time_point m_renewed{};
     std::vector<playbooks::StepReport> m_reports;
+    std::optional<ProgressView> m_view;
 };
 
 // --dry-run: the plan, from the same decisions, recorded instead of sent. No journal, no lock.
@@ -444,7 +484,8 @@ ExitCode run_repair(Context& ctx, const RepairArgs& args) {
                          {"field", args.field},
                          {"requests_per_second", args.requests_per_second},
                          {"slices", args.slices},
-                         {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)}};
+                         {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)},
+                         {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc}};
     if (args.dry_run)
         return dry_run(ctx, *connection,
                        params_from(params, args.run_id.empty() ? "plan" : args.run_id), out);
@@ -509,7 +550,7 @@ ExitCode run_resume(Context& ctx, const RepairArgs& args) {
                                                                      journal->status() +
                                                                      ": nothing to resume"));
     }
-    Run run(ctx, *connection, std::move(*journal));
+    Run run(ctx, *connection, std::move(*journal), args.on_bad_doc);
     (void)run.journal().set_status("running");
     // A throttle given on resume applies to a reindex that is still running (es-apis.md §1.8).
     if (args.requests_per_second != -1) {
@@ -636,6 +677,12 @@ void register_repair(CLI::App& app, Action& action) {
     cmd->add_option("--slices", args->slices, "Reindex slices: auto or a number")
         ->capture_default_str();
     cmd->add_option("--run-id", args->run_id, "Name a dry run's plan (and its temp index)");
+    const std::string bad_doc_help =
+        "Documents the new mapping rejects on the copy back: stop (the default: the run stops, "
+        "nothing is lost, resume decides) or dead-letter (keep them in "
+        "esmend-dead-letter-<stream>-<run> and go on)";
+    cmd->add_option("--on-bad-doc", args->on_bad_doc, bad_doc_help)
+        ->check(CLI::IsMember({"stop", "dead-letter"}));
     cmd->add_option("--quiet-period", args->quiet_period,
                     "Seconds the document count must stay still, after collection is paused, "
                     "before the copy")
@@ -651,6 +698,8 @@ void register_repair(CLI::App& app, Action& action) {
     resume->add_flag("--yes,-y", args->yes, "Do not ask before deleting");
     resume->add_option("--requests-per-second", args->requests_per_second,
                        "A new throttle, applied to a running reindex too");
+    resume->add_option("--on-bad-doc", args->on_bad_doc, bad_doc_help)
+        ->check(CLI::IsMember({"stop", "dead-letter"}));
     resume->callback(
         [&action, args] { action = [args](Context& ctx) { return run_resume(ctx, *args); }; });
 

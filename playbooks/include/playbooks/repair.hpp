@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,14 @@ struct RepairParams {
     std::chrono::milliseconds quiet_period{2000};
     int quiet_attempts = 15;
     std::chrono::milliseconds poll_interval{1000}; // task polling
+    // What the copy back does with documents the new mapping rejects (a host.ip that is not an
+    // IP): "stop" for the operator to decide, or "dead-letter": keep each one, with its original
+    // _source and the reason, in the dead-letter index and go on without it.
+    std::string on_bad_doc = "stop";
 };
+
+// At most this many documents are dead-lettered: more means the mapping, not the data, is wrong.
+inline constexpr std::int64_t k_max_dead_letters = 10000;
 
 // The step ids, in order. Steps before `first_destructive_step` only read, pause collection or
 // copy; from it on, data is deleted (so the CLI asks first).
@@ -40,6 +48,8 @@ inline constexpr std::size_t k_first_destructive_step = 6; // delete_data_stream
 // The temp index for a run: esmend-tmp-<data stream>-<run id>. It matches no data stream
 // template (those match logs-*-* and metrics-*-*), so the copy is a plain index.
 [[nodiscard]] std::string temp_index_name(const RepairParams& params);
+// Where rejected documents go: esmend-dead-letter-<data stream>-<run id> (kept after the run).
+[[nodiscard]] std::string dead_letter_index_name(const RepairParams& params);
 
 // The steps. `kibana` may be null: Fleet's policies are then not paused and a Fleet-managed
 // template cannot be reinstalled (the preflight says so before anything changes).
@@ -61,5 +71,13 @@ inline constexpr std::size_t k_first_destructive_step = 6; // delete_data_stream
 [[nodiscard]] Decision decide_reindex(const Action& start, std::chrono::milliseconds poll_interval,
                                       const nlohmann::json& state,
                                       const nlohmann::json& observation);
+
+// The copy back: decide_reindex, with the documents in the dead-letter index (observation
+// "dead_letters": their ids) left out of every (re)start, and a run that stopped on rejected
+// documents ("task" with failures, "rejected": {id: _source} read from the temp index) either
+// failing (on_bad_doc stop) or dead-lettering them and starting again without them.
+[[nodiscard]] Decision decide_copy_back(const Action& start, const RepairParams& params,
+                                        const nlohmann::json& state,
+                                        const nlohmann::json& observation);
 
 } // namespace esmend::playbooks

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -20,6 +21,12 @@
 #include <vector>
 
 namespace esmend::playbooks {
+
+// How far a long wait has got (a reindex: documents done of total), for progress bars.
+struct Progress {
+    std::int64_t done = 0;
+    std::int64_t total = 0;
+};
 
 struct Decision {
     // finish: the run is complete with this step (nothing left to do); the later steps are skipped.
@@ -29,6 +36,7 @@ struct Decision {
     std::chrono::milliseconds wait_for{0}; // wait
     std::optional<es_client::Error> error; // fail
     std::string message;                   // why: shown as progress or as the step's outcome
+    std::optional<Progress> progress;      // wait: how far the awaited work has got
     // What the step found, for the report (e.g. per-asset outcomes). Kept from the first round
     // of a step: later rounds only verify.
     nlohmann::json facts;
@@ -36,7 +44,8 @@ struct Decision {
     [[nodiscard]] static Decision done(std::string message = {}, nlohmann::json facts = {});
     [[nodiscard]] static Decision act(std::vector<Action> actions, std::string message = {},
                                       nlohmann::json facts = {});
-    [[nodiscard]] static Decision wait(std::chrono::milliseconds delay, std::string message);
+    [[nodiscard]] static Decision wait(std::chrono::milliseconds delay, std::string message,
+                                       std::optional<Progress> progress = std::nullopt);
     [[nodiscard]] static Decision fail(es_client::Error error, nlohmann::json facts = {});
     [[nodiscard]] static Decision finish(std::string message, nlohmann::json facts = {});
 };
@@ -47,6 +56,9 @@ struct Step {
     std::function<es_client::Result<nlohmann::json>(const nlohmann::json& state)> observe;
     // Pure: the same state and observation always give the same decision.
     std::function<Decision(const nlohmann::json& state, const nlohmann::json& observation)> decide;
+    // Act rounds this step may take (0: EngineLimits::max_act_rounds), for a step that converges
+    // by design over many rounds.
+    int max_act_rounds = 0;
 };
 
 struct StepReport {
@@ -70,7 +82,9 @@ struct RunReport {
 struct Listener {
     std::function<void(const Step&)> on_step;
     std::function<void(const Action&)> on_action;
-    std::function<void(const std::string& message)> on_wait;
+    std::function<void(const Decision& wait)> on_wait;
+    // A step completed (not called for steps skipped because an earlier run completed them).
+    std::function<void(const StepReport&)> on_step_done;
     // The run state changed (a response was captured, facts were recorded or a step completed):
     // the place to persist it, so that a resumed run continues from here. An error stops the run
     // there: a run that cannot record its progress must not go on changing the cluster.
