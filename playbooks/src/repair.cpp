@@ -108,9 +108,10 @@ std::string percent(std::int64_t done, std::int64_t total) {
 
 const std::vector<std::string>& repair_step_names() {
     static const std::vector<std::string> k_names = {
-        "preflight",   "pause_collection",   "wait_quiet",      "create_temp_index", "copy_out",
-        "verify_copy", "delete_data_stream", "delete_template", "reinstall",         "copy_back",
-        "verify_back", "resume_collection",  "cleanup"};
+        "preflight",         "pause_collection", "wait_quiet",  "snapshot",
+        "create_temp_index", "copy_out",         "verify_copy", "delete_data_stream",
+        "delete_template",   "reinstall",        "copy_back",   "verify_back",
+        "resume_collection", "cleanup"};
     return k_names;
 }
 
@@ -121,6 +122,42 @@ std::string temp_index_name(const RepairParams& params) {
 std::string dead_letter_index_name(const RepairParams& params) {
     return "esmend-dead-letter-" + params.data_stream + "-" + params.run_id;
 }
+
+std::string snapshot_name(const RepairParams& params) {
+    return "esmend-" + params.data_stream + "-" + params.run_id;
+}
+
+namespace {
+
+// Which repository the pre-repair snapshot goes to: --snapshot-repo, else the only one
+// registered; several without a choice, or an unknown one, is the operator's to settle.
+Result<json> choose_snapshot(const RepairParams& params, const json& repositories) {
+    if (params.no_snapshot)
+        return json(nullptr);
+    std::string known;
+    for (const auto& r : repositories)
+        known += (known.empty() ? "" : ", ") + r.get<std::string>();
+    const json wanted = params.snapshot_repo.empty() ? json(nullptr) : json(params.snapshot_repo);
+    if (!wanted.is_null() &&
+        std::find(repositories.begin(), repositories.end(), wanted) == repositories.end()) {
+        return std::unexpected(es_client::make_error(
+            ErrorKind::config, "snapshot repository " + params.snapshot_repo +
+                                   " is not registered (" +
+                                   (known.empty() ? "none is" : "registered: " + known) + ")"));
+    }
+    if (wanted.is_null() && repositories.size() > 1) {
+        return std::unexpected(es_client::make_error(
+            ErrorKind::config, "several snapshot repositories are registered (" + known +
+                                   "): choose one with --snapshot-repo, or skip the snapshot "
+                                   "with --no-snapshot"));
+    }
+    if (wanted.is_null() && repositories.empty())
+        return json(nullptr);
+    return json{{"repository", wanted.is_null() ? repositories[0] : wanted},
+                {"name", snapshot_name(params)}};
+}
+
+} // namespace
 
 Decision decide_preflight(const RepairParams& params, const json& /*state*/,
                           const json& observation) {
@@ -186,6 +223,10 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
                                     " as the template does (" + *target + "): nothing to repair",
                                 facts);
     }
+    auto snapshot = choose_snapshot(params, observation.value("repositories", json::array()));
+    if (!snapshot)
+        return Decision::fail(snapshot.error(), facts);
+    facts["snapshot"] = *snapshot;
     if (fleet && !package.is_object()) {
         return Decision::fail(state_error("the template " + template_name +
                                           " is Fleet's but names no package to reinstall"),
@@ -212,6 +253,41 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
                               std::to_string(types.size()) + " backing indices disagree with " +
                               template_name + " (" + *target + ")",
                           facts);
+}
+
+Decision decide_snapshot(const RepairParams& params, const json& state, const json& observation) {
+    const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+    if (!snap.is_object()) {
+        return Decision::done(params.no_snapshot
+                                  ? "no snapshot (--no-snapshot)"
+                                  : "no snapshot: no snapshot repository is registered");
+    }
+    const std::string where = snap.value("repository", "") + ":" + snap.value("name", "");
+    const json taken = observation.value("snapshot", json(nullptr));
+    if (!taken.is_object()) {
+        return Decision::act(
+            {Action{Service::elasticsearch,
+                    Method::put,
+                    "/_snapshot/" + url_encode(snap.value("repository", "")) + "/" +
+                        url_encode(snap.value("name", "")) + "?wait_for_completion=false",
+                    json{{"indices", params.data_stream},
+                         {"ignore_unavailable", true},
+                         {"include_global_state", false},
+                         {"metadata", {{"taken_by", "esmend repair"}, {"run_id", params.run_id}}}},
+                    "snapshot " + params.data_stream + " into " + where,
+                    {}}});
+    }
+    const std::string st = taken.value("state", "");
+    if (st == "SUCCESS") {
+        return Decision::done("snapshot " + where + " taken (" +
+                              std::to_string(taken.value("indices", json::array()).size()) +
+                              " indices)");
+    }
+    if (st == "IN_PROGRESS" || st == "STARTED")
+        return Decision::wait(params.poll_interval, "snapshot " + where + " in progress");
+    return Decision::fail(state_error("snapshot " + where + " ended " + st +
+                                      ": nothing was changed; delete it and resume, or resume "
+                                      "the run after `esmend repair abort` with --no-snapshot"));
 }
 
 Decision decide_collection(const json& policies, bool enable, const json& remembered) {
@@ -476,6 +552,12 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             if (!disk)
                 return std::unexpected(disk.error());
             obs["disk"] = *disk;
+            auto repositories = es.call(Method::get, "/_snapshot");
+            if (!repositories)
+                return std::unexpected(repositories.error());
+            obs["repositories"] = json::array();
+            for (const auto& [name, repo] : repositories->items())
+                obs["repositories"].push_back(name);
             return obs;
         },
         [params](const json& state, const json& obs) {
@@ -580,7 +662,29 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                 "golang policies, a Logstash) still sending? Stop it and resume the repair"));
         }});
 
+    // The snapshot of the stream before anything of it is touched (es-apis.md §1.11), polled
+    // until it is SUCCESS; the repository was chosen by the preflight.
     steps.push_back(Step{names[3],
+                         [&es](const json& state) -> Result<json> {
+                             const json snap =
+                                 facts_of(state, "preflight").value("snapshot", json(nullptr));
+                             if (!snap.is_object() || dry_run(state))
+                                 return json::object();
+                             auto found =
+                                 es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
+                                         "/" + url_encode(snap.value("name", "")));
+                             if (!found)
+                                 return std::unexpected(found.error());
+                             if (!found->has_value())
+                                 return json{{"snapshot", nullptr}};
+                             const json listed = (**found).value("snapshots", json::array());
+                             return json{{"snapshot", listed.empty() ? json(nullptr) : listed[0]}};
+                         },
+                         [params](const json& state, const json& obs) {
+                             return decide_snapshot(params, state, obs);
+                         }});
+
+    steps.push_back(Step{names[4],
                          [&es, temp](const json&) -> Result<json> {
                              auto found = es.find("/" + url_encode(temp));
                              if (!found)
@@ -631,10 +735,10 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                                     : decide_reindex(start, params.poll_interval, state, obs);
                     }};
     };
-    steps.push_back(reindex_step(names[4], "copy_task", ds, temp, false));
+    steps.push_back(reindex_step(names[5], "copy_task", ds, temp, false));
 
     steps.push_back(
-        Step{names[5],
+        Step{names[6],
              [&es, ds, temp](const json& state) -> Result<json> {
                  if (dry_run(state))
                      return json{{"planned", true}};
@@ -662,7 +766,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
              }});
 
     steps.push_back(Step{
-        names[6],
+        names[7],
         [&es, ds](const json&) -> Result<json> {
             auto found = es.find("/_data_stream/" + url_encode(ds));
             if (!found)
@@ -687,7 +791,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                                          {}}});
         }});
 
-    steps.push_back(Step{names[7],
+    steps.push_back(Step{names[8],
                          [&es](const json& state) -> Result<json> {
                              const std::string tname =
                                  facts_of(state, "preflight").value("template", "");
@@ -709,7 +813,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                          }});
 
     steps.push_back(Step{
-        names[8],
+        names[9],
         [&es, ds](const json& state) -> Result<json> {
             const std::string tname = facts_of(state, "preflight").value("template", "");
             auto found = es.find("/_index_template/" + url_encode(tname));
@@ -765,7 +869,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     // The copy back also sees the dead-letter index and, when the task stopped on rejected
     // documents, their _source in the temp index (read-only: _search and _mget).
     const std::string dead_letter = dead_letter_index_name(params);
-    Step back = reindex_step(names[9], "back_task", temp, ds, true);
+    Step back = reindex_step(names[10], "back_task", temp, ds, true);
     back.observe = [&es, task = back.observe, temp,
                     dead_letter](const json& state) -> Result<json> {
         auto obs = task(state);
@@ -806,7 +910,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     steps.push_back(std::move(back));
 
     steps.push_back(Step{
-        names[10],
+        names[11],
         [&es, ds, temp, dead_letter, params](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
@@ -871,7 +975,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
         }});
 
     steps.push_back(
-        Step{names[11],
+        Step{names[12],
              [&es, golang_policies, ds](const json&) -> Result<json> {
                  auto policies = golang_policies();
                  if (!policies)
@@ -910,23 +1014,51 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                  return d;
              }});
 
-    steps.push_back(Step{names[12],
-                         [&es, temp](const json&) -> Result<json> {
-                             auto found = es.find("/" + url_encode(temp));
-                             if (!found)
-                                 return std::unexpected(found.error());
-                             return json{{"exists", found->has_value()}};
-                         },
-                         [temp](const json& state, const json& obs) {
-                             if (!obs.value("exists", false) && !dry_run(state))
-                                 return Decision::done(temp + " is deleted");
-                             return Decision::act({Action{Service::elasticsearch,
-                                                          Method::del,
-                                                          "/" + url_encode(temp),
-                                                          std::nullopt,
-                                                          "delete the temp index " + temp,
-                                                          {}}});
-                         }});
+    // The temp index, and the snapshot only when --delete-snapshot asked for it.
+    steps.push_back(Step{
+        names[13],
+        [&es, temp, params](const json& state) -> Result<json> {
+            auto found = es.find("/" + url_encode(temp));
+            if (!found)
+                return std::unexpected(found.error());
+            json obs = {{"exists", found->has_value()}, {"snapshot_exists", false}};
+            const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+            if (params.delete_snapshot && snap.is_object() && !dry_run(state)) {
+                auto taken = es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
+                                     "/" + url_encode(snap.value("name", "")));
+                if (!taken)
+                    return std::unexpected(taken.error());
+                obs["snapshot_exists"] = taken->has_value();
+            }
+            return obs;
+        },
+        [temp, params](const json& state, const json& obs) {
+            std::vector<Action> actions;
+            if (obs.value("exists", false) || dry_run(state)) {
+                actions.push_back(Action{Service::elasticsearch,
+                                         Method::del,
+                                         "/" + url_encode(temp),
+                                         std::nullopt,
+                                         "delete the temp index " + temp,
+                                         {}});
+            }
+            const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+            if (params.delete_snapshot && snap.is_object() &&
+                (obs.value("snapshot_exists", false) || dry_run(state))) {
+                const std::string where =
+                    snap.value("repository", "") + ":" + snap.value("name", "");
+                actions.push_back(Action{Service::elasticsearch,
+                                         Method::del,
+                                         "/_snapshot/" + url_encode(snap.value("repository", "")) +
+                                             "/" + url_encode(snap.value("name", "")),
+                                         std::nullopt,
+                                         "delete the snapshot " + where + " (--delete-snapshot)",
+                                         {}});
+            }
+            if (actions.empty())
+                return Decision::done(temp + " is deleted");
+            return Decision::act(std::move(actions));
+        }});
     return steps;
 }
 

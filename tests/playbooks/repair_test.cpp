@@ -343,3 +343,71 @@ TEST(RepairCopyBack, ARejectedDocumentMissingFromTheCopyFailsWithoutChanges) {
     ASSERT_EQ(d.kind, Decision::Kind::fail);
     EXPECT_TRUE(d.actions.empty());
 }
+
+// The snapshot before the repair (issue #7, preflight: "--snapshot-repo R; --no-snapshot skips
+// it"; es-apis.md §1.11).
+TEST(RepairSnapshot, TheOnlyRegisteredRepositoryIsUsedAndNoneMeansNoSnapshot) {
+    auto obs = scenario_observation();
+    obs["repositories"] = json::array({"backups"});
+    auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_EQ(d.facts["snapshot"],
+              (json{{"repository", "backups"}, {"name", "esmend-logs-golang.heap-default-r1"}}));
+
+    obs["repositories"] = json::array();
+    d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_TRUE(d.facts["snapshot"].is_null());
+
+    auto p = params();
+    p.no_snapshot = true;
+    obs["repositories"] = json::array({"backups"});
+    d = decide_preflight(p, json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_TRUE(d.facts["snapshot"].is_null());
+}
+
+TEST(RepairSnapshot, SeveralRepositoriesOrAnUnknownOneAreTheOperatorsToSettle) {
+    auto obs = scenario_observation();
+    obs["repositories"] = json::array({"a", "b"});
+    auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::config);
+    EXPECT_NE(d.message.find("--snapshot-repo"), std::string::npos) << d.message;
+
+    auto p = params();
+    p.snapshot_repo = "b";
+    d = decide_preflight(p, json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_EQ(d.facts["snapshot"]["repository"], "b");
+
+    p.snapshot_repo = "c";
+    d = decide_preflight(p, json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.message.find("not registered (registered: a, b)"), std::string::npos) << d.message;
+}
+
+TEST(RepairSnapshot, TakenThenPolledUntilSuccess) {
+    const json state = {
+        {"facts",
+         {{"preflight", {{"snapshot", {{"repository", "backups"}, {"name", "esmend-ds-r1"}}}}}}}};
+    auto d = decide_snapshot(params(), state, json{{"snapshot", nullptr}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    EXPECT_EQ(d.actions[0].path, "/_snapshot/backups/esmend-ds-r1?wait_for_completion=false");
+    EXPECT_EQ((*d.actions[0].body)["indices"], "logs-golang.heap-default");
+    EXPECT_EQ((*d.actions[0].body)["include_global_state"], false);
+
+    d = decide_snapshot(params(), state, json{{"snapshot", {{"state", "IN_PROGRESS"}}}});
+    EXPECT_EQ(d.kind, Decision::Kind::wait);
+    d = decide_snapshot(params(), state,
+                        json{{"snapshot", {{"state", "SUCCESS"}, {"indices", {"a", "b"}}}}});
+    EXPECT_EQ(d.kind, Decision::Kind::done);
+    EXPECT_NE(d.message.find("2 indices"), std::string::npos) << d.message;
+    d = decide_snapshot(params(), state, json{{"snapshot", {{"state", "PARTIAL"}}}});
+    EXPECT_EQ(d.kind, Decision::Kind::fail);
+
+    // Without a repository the step changes nothing.
+    d = decide_snapshot(params(), json::object(), json::object());
+    EXPECT_EQ(d.kind, Decision::Kind::done);
+    EXPECT_TRUE(d.actions.empty());
+}

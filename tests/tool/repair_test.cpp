@@ -115,7 +115,7 @@ TEST(Repair, FixesTheScenarioWhileTheAgentRunsAndLosesNothing) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const auto result = parse_out(r);
     EXPECT_EQ(result["status"], "done");
-    EXPECT_EQ(result["steps"].size(), 13U);
+    EXPECT_EQ(result["steps"].size(), 14U);
 
     // host.ip is ip in every heap backing index now.
     for (const auto& [type, indices] : field_types(sim, "logs-*", "host.ip")) {
@@ -403,4 +403,53 @@ TEST(RepairBadDocuments, StopByDefaultThenDeadLetterOnResume) {
     EXPECT_FALSE(exists(sim, "/" + temp));       // cleaned up once verified
     EXPECT_TRUE(exists(sim, "/" + dead_letter)); // the rejected document is kept
     EXPECT_TRUE(golang_input_enabled(sim));
+}
+
+// With a registered fs repository, the stream is snapshotted before anything of it is touched
+// and the snapshot is kept; --delete-snapshot removes it once the repair is verified.
+TEST(RepairSnapshots, TheStreamIsSnapshottedFirstAndKeptUnlessAsked) {
+    TempDir repo;
+    auto options = scenario();
+    options.path_repo = {repo.path().string()};
+    EsSim sim(options);
+    const json fs = {{"type", "fs"}, {"settings", {{"location", repo.path().string()}}}};
+    sim.call(Method::put, "/_snapshot/backups", &fs);
+    TempDir state;
+    const auto r = repair(sim, state, {"--data-stream", k_heap, "--yes", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json result = parse_out(r);
+    const std::string name = "esmend-" + k_heap + "-" + result["run_id"].get<std::string>();
+    const auto snap = sim.call(Method::get, "/_snapshot/backups/" + name);
+    ASSERT_EQ(snap["snapshots"].size(), 1U) << snap.dump();
+    EXPECT_EQ(snap["snapshots"][0]["state"], "SUCCESS");
+    EXPECT_EQ(snap["snapshots"][0]["data_streams"], json::array({k_heap}));
+    // The snapshot holds the stream as it was: both generations, the keyword one too.
+    EXPECT_EQ(snap["snapshots"][0]["indices"].size(), 2U) << snap.dump();
+
+    // The expvar stream, repaired with --delete-snapshot, leaves no snapshot behind.
+    const std::string expvar = "logs-golang.expvar-default";
+    const auto d =
+        repair(sim, state, {"--data-stream", expvar, "--yes", "--json", "--delete-snapshot"});
+    ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+    const std::string gone = "esmend-" + expvar + "-" + parse_out(d)["run_id"].get<std::string>();
+    EXPECT_FALSE(exists(sim, "/_snapshot/backups/" + gone));
+}
+
+TEST(RepairSnapshots, SeveralRepositoriesWithoutAChoiceChangeNothing) {
+    TempDir repo;
+    auto options = scenario();
+    options.path_repo = {repo.path().string()};
+    EsSim sim(options);
+    for (const char* name : {"a", "b"}) {
+        const json fs = {{"type", "fs"},
+                         {"settings", {{"location", (repo.path() / name).string()}}}};
+        sim.call(Method::put, std::string("/_snapshot/") + name, &fs);
+    }
+    TempDir state;
+    const auto r = repair(sim, state, {"--data-stream", k_heap, "--yes", "--json"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(parse_out(r)["error"]["message"].get<std::string>().find("--snapshot-repo"),
+              std::string::npos);
+    EXPECT_TRUE(golang_input_enabled(sim));
+    EXPECT_EQ(field_types(sim, "logs-*", "host.ip").count("keyword"), 1U);
 }

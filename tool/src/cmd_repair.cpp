@@ -44,6 +44,9 @@ struct RepairArgs {
     std::string run_id;
     double quiet_period = 2.0; // seconds the count must stay still before copying
     std::string on_bad_doc;    // stop | dead-letter; empty: stop (or, on resume, as started)
+    std::string snapshot_repo;
+    bool no_snapshot = false;
+    bool delete_snapshot = false;
     // resume / status / abort
     std::string id;
 };
@@ -99,6 +102,9 @@ playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
     params.slices = p.value("slices", "auto");
     params.quiet_period = std::chrono::milliseconds(p.value("quiet_period_ms", 2000));
     params.on_bad_doc = p.value("on_bad_doc", "stop");
+    params.snapshot_repo = p.value("snapshot_repo", "");
+    params.no_snapshot = p.value("no_snapshot", false);
+    params.delete_snapshot = p.value("delete_snapshot", false);
     params.run_id = run_id;
     return params;
 }
@@ -485,7 +491,10 @@ ExitCode run_repair(Context& ctx, const RepairArgs& args) {
                          {"requests_per_second", args.requests_per_second},
                          {"slices", args.slices},
                          {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)},
-                         {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc}};
+                         {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc},
+                         {"snapshot_repo", args.snapshot_repo},
+                         {"no_snapshot", args.no_snapshot},
+                         {"delete_snapshot", args.delete_snapshot}};
     if (args.dry_run)
         return dry_run(ctx, *connection,
                        params_from(params, args.run_id.empty() ? "plan" : args.run_id), out);
@@ -683,6 +692,13 @@ void register_repair(CLI::App& app, Action& action) {
         "esmend-dead-letter-<stream>-<run> and go on)";
     cmd->add_option("--on-bad-doc", args->on_bad_doc, bad_doc_help)
         ->check(CLI::IsMember({"stop", "dead-letter"}));
+    auto* repo = cmd->add_option("--snapshot-repo", args->snapshot_repo,
+                                 "Snapshot the data stream into this repository before anything "
+                                 "is touched (default: the only registered one, if exactly one)");
+    cmd->add_flag("--no-snapshot", args->no_snapshot, "Take no snapshot before the repair")
+        ->excludes(repo);
+    cmd->add_flag("--delete-snapshot", args->delete_snapshot,
+                  "Delete the snapshot at cleanup, once the repair is verified");
     cmd->add_option("--quiet-period", args->quiet_period,
                     "Seconds the document count must stay still, after collection is paused, "
                     "before the copy")

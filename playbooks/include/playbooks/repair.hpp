@@ -35,6 +35,11 @@ struct RepairParams {
     // IP): "stop" for the operator to decide, or "dead-letter": keep each one, with its original
     // _source and the reason, in the dead-letter index and go on without it.
     std::string on_bad_doc = "stop";
+    // The snapshot taken before anything is touched: into `snapshot_repo`, else the only
+    // registered repository; none with no_snapshot. delete_snapshot removes it at cleanup.
+    std::string snapshot_repo;
+    bool no_snapshot = false;
+    bool delete_snapshot = false;
 };
 
 // At most this many documents are dead-lettered: more means the mapping, not the data, is wrong.
@@ -43,11 +48,13 @@ inline constexpr std::int64_t k_max_dead_letters = 10000;
 // The step ids, in order. Steps before `first_destructive_step` only read, pause collection or
 // copy; from it on, data is deleted (so the CLI asks first).
 [[nodiscard]] const std::vector<std::string>& repair_step_names();
-inline constexpr std::size_t k_first_destructive_step = 6; // delete_data_stream
+inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 
 // The temp index for a run: esmend-tmp-<data stream>-<run id>. It matches no data stream
 // template (those match logs-*-* and metrics-*-*), so the copy is a plain index.
 [[nodiscard]] std::string temp_index_name(const RepairParams& params);
+// The pre-repair snapshot: esmend-<data stream>-<run id>.
+[[nodiscard]] std::string snapshot_name(const RepairParams& params);
 // Where rejected documents go: esmend-dead-letter-<data stream>-<run id> (kept after the run).
 [[nodiscard]] std::string dead_letter_index_name(const RepairParams& params);
 
@@ -61,6 +68,10 @@ inline constexpr std::size_t k_first_destructive_step = 6; // delete_data_stream
 // Pure decisions, exposed for tests.
 [[nodiscard]] Decision decide_preflight(const RepairParams& params, const nlohmann::json& state,
                                         const nlohmann::json& observation);
+// The snapshot step: nothing without a chosen repository (the preflight's facts), else take it
+// (wait_for_completion=false), wait while it runs, done on SUCCESS, fail on anything else.
+[[nodiscard]] Decision decide_snapshot(const RepairParams& params, const nlohmann::json& state,
+                                       const nlohmann::json& observation);
 // The golang package policies' "Collect Golang metrics" inputs (type httpjson, policy template
 // Golang; es-apis.md §2.2) turned off (enable false), or back to what `remembered` ([{id, input,
 // streams: {dataset: enabled}}], taken before the pause) says for each policy (enable true).
