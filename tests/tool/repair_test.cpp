@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -452,4 +453,46 @@ TEST(RepairSnapshots, SeveralRepositoriesWithoutAChoiceChangeNothing) {
               std::string::npos);
     EXPECT_TRUE(golang_input_enabled(sim));
     EXPECT_EQ(field_types(sim, "logs-*", "host.ip").count("keyword"), 1U);
+}
+
+// repair --from-audit (issue #7): the audit's repairable streams, each repaired in turn; the
+// unrelated nginx stream (ip by design) is left alone, and the audit is clean afterwards.
+TEST(RepairFromAudit, RepairsEveryRepairableStreamThenTheAuditIsClean) {
+    EsSim sim(scenario());
+    const auto heap_before = documents(sim, k_heap);
+    TempDir state;
+    const auto planned = repair(sim, state, {"--from-audit", "--dry-run", "--json"});
+    ASSERT_EQ(planned.exit_code, 0) << planned.out << planned.err;
+    const json plan = parse_out(planned);
+    EXPECT_EQ(plan["status"], "planned");
+    ASSERT_EQ(plan["runs"].size(), 2U) << plan.dump(2);
+    EXPECT_EQ(field_types(sim, "logs-*", "host.ip").count("keyword"), 1U); // nothing changed
+
+    const auto r = repair(sim, state, {"--from-audit", "--yes", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json result = parse_out(r);
+    EXPECT_EQ(result["status"], "done");
+    EXPECT_EQ(result["conflicting_fields"], 1);
+    std::set<std::string> repaired;
+    for (const auto& run : result["runs"]) {
+        EXPECT_EQ(run["status"], "done") << run.dump(2);
+        repaired.insert(run["data_stream"].get<std::string>());
+    }
+    EXPECT_EQ(repaired, (std::set<std::string>{k_heap, "logs-golang.expvar-default"}));
+    EXPECT_EQ(field_types(sim, "logs-*", "host.ip").count("keyword"), 0U);
+    const auto heap_after = documents(sim, k_heap);
+    for (const auto& [doc_id, source] : heap_before)
+        EXPECT_TRUE(heap_after.contains(doc_id)) << "lost " << doc_id;
+
+    // Nothing left: a second run has nothing to do.
+    const auto again = repair(sim, state, {"--from-audit", "--yes", "--json"});
+    EXPECT_EQ(again.exit_code, 0) << again.out;
+    EXPECT_EQ(parse_out(again)["status"], "nothing_to_do");
+}
+
+TEST(RepairFromAudit, DataViewAndPatternNeedFromAudit) {
+    EsSim sim(scenario());
+    TempDir state;
+    EXPECT_EQ(repair(sim, state, {"--data-stream", k_heap, "--pattern", "logs-*"}).exit_code, 2);
+    EXPECT_EQ(repair(sim, state, {"--data-stream", k_heap, "--from-audit"}).exit_code, 2);
 }

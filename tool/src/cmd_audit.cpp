@@ -201,6 +201,33 @@ es_client::Result<void> print_console_plan(Context& ctx, Connection& connection,
     return {};
 }
 
+} // namespace
+
+es_client::Result<std::vector<playbooks::AuditTarget>>
+audit_targets(Connection& connection, const std::vector<std::string>& data_views,
+              const std::vector<std::string>& patterns) {
+    std::vector<playbooks::AuditTarget> targets;
+    if (!data_views.empty() || patterns.empty()) {
+        if (!connection.kibana) {
+            return std::unexpected(es_client::make_error(
+                es_client::ErrorKind::config,
+                data_views.empty()
+                    ? "nothing to audit: give --pattern, or --kibana-url (KIBANA_HOST) to audit "
+                      "the data views"
+                    : "--data-view reads Kibana: set --kibana-url or KIBANA_HOST"));
+        }
+        auto views = playbooks::data_view_targets(*connection.kibana, data_views);
+        if (!views)
+            return std::unexpected(views.error());
+        targets = std::move(*views);
+    }
+    for (const auto& p : patterns)
+        targets.push_back({p, nullptr});
+    return targets;
+}
+
+namespace {
+
 ExitCode run_audit(Context& ctx, const AuditArgs& args) {
     Output out(ctx.options.format, ctx.out);
     auto connection = connect(ctx.options, ctx.clock, &ctx.cancel, Access::read_only);
@@ -208,29 +235,13 @@ ExitCode run_audit(Context& ctx, const AuditArgs& args) {
         out.error(connection.error());
         return exit_code_for(connection.error());
     }
-    std::vector<playbooks::AuditTarget> targets;
-    const bool use_kibana = !args.data_views.empty() || args.patterns.empty();
-    if (use_kibana) {
-        if (!connection->kibana) {
-            out.error(es_client::make_error(
-                es_client::ErrorKind::config,
-                args.data_views.empty()
-                    ? "nothing to audit: give --pattern, or --kibana-url (KIBANA_HOST) to audit "
-                      "the data views"
-                    : "--data-view reads Kibana: set --kibana-url or KIBANA_HOST"));
-            return ExitCode::usage;
-        }
-        auto views = playbooks::data_view_targets(*connection->kibana, args.data_views);
-        if (!views) {
-            out.error(views.error());
-            return exit_code_for(views.error());
-        }
-        targets = std::move(*views);
+    auto targets = audit_targets(*connection, args.data_views, args.patterns);
+    if (!targets) {
+        out.error(targets.error());
+        return exit_code_for(targets.error());
     }
-    for (const auto& p : args.patterns)
-        targets.push_back({p, nullptr});
-    spdlog::info("auditing {} target(s)", targets.size());
-    auto report = playbooks::audit(*connection->es, targets, {args.rate});
+    spdlog::info("auditing {} target(s)", targets->size());
+    auto report = playbooks::audit(*connection->es, *targets, {args.rate});
     if (!report) {
         out.error(report.error());
         return exit_code_for(report.error());

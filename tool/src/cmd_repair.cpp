@@ -21,6 +21,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct RepairArgs {
     std::string run_id;
     double quiet_period = 2.0; // seconds the count must stay still before copying
     std::string on_bad_doc;    // stop | dead-letter; empty: stop (or, on resume, as started)
+    bool from_audit = false;
+    std::vector<std::string> data_views; // --from-audit: what to audit
+    std::vector<std::string> patterns;
     std::string snapshot_repo;
     bool no_snapshot = false;
     bool delete_snapshot = false;
@@ -466,12 +470,15 @@ ExitCode fail(Output& out, const es_client::Error& error) {
     return exit_code_for(error);
 }
 
+ExitCode run_from_audit(Context& ctx, Connection& connection, const RepairArgs& args, Output& out);
+ExitCode repair_stream(Context& ctx, Connection& connection, const RepairArgs& args, Output& out);
+
 ExitCode run_repair(Context& ctx, const RepairArgs& args) {
     Output out(ctx.options.format, ctx.out);
-    if (args.data_stream.empty())
+    if (args.data_stream.empty() == !args.from_audit)
         return fail(out, es_client::make_error(ErrorKind::config,
-                                               "--data-stream is required (or: repair resume ID, "
-                                               "repair status, repair abort ID)"));
+                                               "give --data-stream or --from-audit (or: repair "
+                                               "resume ID, repair status, repair abort ID)"));
     if (args.slices != "auto" &&
         (args.slices.empty() || args.slices.find_first_not_of("0123456789") != std::string::npos ||
          args.slices == "0")) {
@@ -486,6 +493,65 @@ ExitCode run_repair(Context& ctx, const RepairArgs& args) {
     auto connection = connect(ctx.options, ctx.clock, &ctx.cancel);
     if (!connection)
         return fail(out, connection.error());
+    if (args.from_audit)
+        return run_from_audit(ctx, *connection, args, out);
+    return repair_stream(ctx, *connection, args, out);
+}
+
+// --from-audit: audits, then repairs each repairable stream in turn (each its own run, journal
+// and lock, each asking before its deletes unless --yes). The first stream that does not end
+// well stops the series; the later ones are listed as not started.
+ExitCode run_from_audit(Context& ctx, Connection& connection, const RepairArgs& args, Output& out) {
+    auto targets = audit_targets(connection, args.data_views, args.patterns);
+    if (!targets)
+        return fail(out, targets.error());
+    auto report = playbooks::audit(*connection.es, *targets, {});
+    if (!report)
+        return fail(out, report.error());
+    json runs = json::array();
+    json not_started = json::array();
+    ExitCode code = ExitCode::ok;
+    for (const auto& repair : (*report)["repairs"]) {
+        const std::string ds = repair.value("data_stream", "");
+        if (code != ExitCode::ok) {
+            not_started.push_back(ds);
+            continue;
+        }
+        RepairArgs one = args;
+        one.data_stream = ds;
+        if (!repair["fields"].empty())
+            one.field = repair["fields"][0].get<std::string>();
+        // With --json each run's result is collected into one document.
+        std::ostringstream collected;
+        Output run_out(ctx.options.format, out.json() ? collected : ctx.out);
+        if (!out.json())
+            out.line("== " + ds + " (" + one.field + ") ==");
+        code = repair_stream(ctx, connection, one, run_out);
+        if (out.json())
+            runs.push_back(json::parse(collected.str(), nullptr, false));
+        else
+            out.line("");
+    }
+    const std::string status = (*report)["repairs"].empty() ? "nothing_to_do"
+                               : code == ExitCode::ok       ? (args.dry_run ? "planned" : "done")
+                                                            : "stopped";
+    out.result(json{{"from_audit", true},
+                    {"status", status},
+                    {"conflicting_fields", (*report)["summary"].value("conflicting_fields", 0)},
+                    {"runs", runs},
+                    {"not_started", not_started}});
+    if (!out.json()) {
+        if ((*report)["repairs"].empty())
+            out.line("the audit found nothing repairable: nothing to do");
+        else if (!not_started.empty())
+            out.line("stopped; not started: " + not_started.dump());
+    }
+    return code;
+}
+
+ExitCode repair_stream(Context& ctx, Connection& connection_ref, const RepairArgs& args,
+                       Output& out) {
+    Connection* connection = &connection_ref;
     const json params = {{"data_stream", args.data_stream},
                          {"field", args.field},
                          {"requests_per_second", args.requests_per_second},
@@ -676,7 +742,17 @@ void register_repair(CLI::App& app, Action& action) {
     auto* cmd = app.add_subcommand(
         "repair", "Repair a mapping conflict in a data stream: copy out, reinstall, copy back");
     auto args = std::make_shared<RepairArgs>();
-    cmd->add_option("--data-stream", args->data_stream, "The data stream to repair");
+    auto* stream = cmd->add_option("--data-stream", args->data_stream, "The data stream to repair");
+    auto* from_audit = cmd->add_flag("--from-audit", args->from_audit,
+                                     "Audit (the data views, or --data-view/--pattern) and "
+                                     "repair every repairable stream in turn");
+    from_audit->excludes(stream);
+    cmd->add_option("--data-view", args->data_views,
+                    "With --from-audit: audit this Kibana data view (repeatable; default: all)")
+        ->needs(from_audit);
+    cmd->add_option("--pattern", args->patterns,
+                    "With --from-audit: audit this index pattern (repeatable)")
+        ->needs(from_audit);
     cmd->add_option("--field", args->field, "The conflicting field")->capture_default_str();
     cmd->add_flag("--dry-run", args->dry_run,
                   "Print the plan (Dev Tools console format) and change nothing");
