@@ -164,7 +164,10 @@ Result<HttpResponse> CurlTransport::perform_on(Handle& handle, const BaseUrl& ho
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     set(CURLOPT_TCP_KEEPALIVE, 1L);
-    set(CURLOPT_ACCEPT_ENCODING, ""); // every encoding libcurl can decode
+    // What Elasticsearch's HTTP layer compresses with (http.compression: gzip, deflate), as
+    // Elastic's own clients ask; not "" (every encoding libcurl knows, br and zstd included),
+    // which a server could answer in an encoding ES never sends.
+    set(CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
     set(CURLOPT_USERAGENT, m_options.user_agent.c_str());
     set(CURLOPT_HTTPHEADER, header_list.get());
     set(CURLOPT_WRITEFUNCTION, &curl::on_body);

@@ -1,5 +1,6 @@
 #include <es_client/url.hpp>
 #include <playbooks/audit.hpp>
+#include <playbooks/checksum.hpp>
 #include <playbooks/control_index.hpp>
 #include <playbooks/journal.hpp>
 #include <playbooks/repair.hpp>
@@ -96,6 +97,75 @@ std::string describe_failures(const json& failures) {
                cause.value("type", "") + " " + cause.value("reason", "");
     }
     return out;
+}
+
+// The ids in the dead-letter index (none when it does not exist), and whether it exists.
+Result<std::pair<json, bool>> dead_letter_ids(es_client::Elasticsearch& es,
+                                              const std::string& index) {
+    auto letters =
+        es.find("/" + url_encode(index) + "/_search?size=" + std::to_string(k_max_dead_letters) +
+                "&_source=false");
+    if (!letters)
+        return std::unexpected(letters.error());
+    json ids = json::array();
+    if (letters->has_value())
+        for (const auto& hit : (**letters)["hits"].value("hits", json::array()))
+            ids.push_back(hit.value("_id", ""));
+    return std::pair{ids, letters->has_value()};
+}
+
+json excluding(const json& ids) {
+    return {{"bool", {{"must_not", json::array({{{"ids", {{"values", ids}}}}})}}}};
+}
+
+// Documents the copy back created twice: a copy restarted after the data stream rolled over
+// (ILM, or an operator) creates again, in the new write index, what the older generations
+// already hold, because op_type create only sees the write index. Scans every backing index
+// but the oldest with a point in time and looks each page's ids up in the older ones; a hit
+// with the same _source is a duplicate: [{index, id}] of the newer copies, at most `limit`.
+Result<json> rollover_duplicates(es_client::Elasticsearch& es, const std::string& ds,
+                                 const es_client::Cancellation* cancel, std::size_t limit) {
+    auto stream = es.call(Method::get, "/_data_stream/" + url_encode(ds));
+    if (!stream)
+        return std::unexpected(stream.error());
+    std::vector<std::string> generations;
+    for (const auto& d : stream->value("data_streams", json::array()))
+        if (d.value("name", "") == ds)
+            for (const auto& i : d.value("indices", json::array()))
+                generations.push_back(i.value("index_name", ""));
+    json duplicates = json::array();
+    std::string older;
+    for (std::size_t g = 0; g < generations.size(); ++g) {
+        if (g > 0 && duplicates.size() < limit) {
+            auto scanned = scan_documents(
+                es, generations[g], nullptr, cancel, [&](const json& hits) -> Result<bool> {
+                    json ids = json::array();
+                    std::map<std::string, json> sources;
+                    for (const auto& hit : hits) {
+                        ids.push_back(hit["_id"]);
+                        sources[hit["_id"].get<std::string>()] =
+                            hit.value("_source", json(nullptr));
+                    }
+                    const json lookup = {{"size", hits.size()},
+                                         {"query", {{"ids", {{"values", ids}}}}}};
+                    auto found =
+                        es.call(Method::post, "/" + url_encode(older) + "/_search", &lookup);
+                    if (!found)
+                        return std::unexpected(found.error());
+                    for (const auto& hit : (*found)["hits"].value("hits", json::array())) {
+                        const std::string id = hit.value("_id", "");
+                        if (sources[id] == hit.value("_source", json(nullptr)) &&
+                            duplicates.size() < limit)
+                            duplicates.push_back({{"index", generations[g]}, {"id", id}});
+                    }
+                    return duplicates.size() < limit;
+                });
+            if (!scanned)
+                return std::unexpected(scanned.error());
+        }
+        older += (older.empty() ? "" : ",") + generations[g];
+    }
+    return duplicates;
 }
 
 std::string percent(std::int64_t done, std::int64_t total) {
@@ -397,8 +467,7 @@ Decision decide_copy_back(const Action& start, const RepairParams& params, const
     // skip the ones already copied back.
     Action copy = start;
     if (!excluded.empty()) {
-        (*copy.body)["source"]["query"] = {
-            {"bool", {{"must_not", json::array({{{"ids", {{"values", excluded}}}}})}}}};
+        (*copy.body)["source"]["query"] = excluding(excluded);
     }
     const json task = observation.value("task", json(nullptr));
     const json failures =
@@ -407,6 +476,32 @@ Decision decide_copy_back(const Action& start, const RepairParams& params, const
             : json::array();
     if (failures.empty()) {
         Decision d = decide_reindex(copy, params.poll_interval, state, observation);
+        const json duplicates = observation.value("duplicates", json::array());
+        if (d.kind == Decision::Kind::done && !duplicates.empty()) {
+            // Only the newer copy goes, and only when the older generation holds the same
+            // _id and _source; the deletes go to the backing index (a data stream takes none).
+            std::vector<Action> actions;
+            for (const auto& dup : duplicates) {
+                const std::string index = dup.value("index", "");
+                const std::string id = dup.value("id", "");
+                actions.push_back(
+                    Action{Service::elasticsearch,
+                           Method::del,
+                           "/" + url_encode(index) + "/_doc/" + url_encode(id),
+                           std::nullopt,
+                           "delete " + id + " from " + index + ": created twice across a rollover",
+                           {}});
+            }
+            actions.push_back(Action{Service::elasticsearch,
+                                     Method::post,
+                                     "/" + url_encode(params.data_stream) + "/_refresh",
+                                     std::nullopt,
+                                     "refresh " + params.data_stream,
+                                     {}});
+            return Decision::act(std::move(actions),
+                                 std::to_string(duplicates.size()) +
+                                     " document(s) were created twice across a rollover");
+        }
         if (d.kind == Decision::Kind::done && !excluded.empty())
             d.message += "; " + std::to_string(excluded.size()) + " rejected document(s) kept in " +
                          dead_letter;
@@ -467,8 +562,7 @@ Decision decide_copy_back(const Action& start, const RepairParams& params, const
             temp_index_name(params)));
     }
     Action again = start;
-    (*again.body)["source"]["query"] = {
-        {"bool", {{"must_not", json::array({{{"ids", {{"values", now_excluded}}}}})}}}};
+    (*again.body)["source"]["query"] = excluding(now_excluded);
     again.summary +=
         " again, without " + std::to_string(now_excluded.size()) + " dead-lettered document(s)";
     actions.push_back(again);
@@ -737,33 +831,57 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     };
     steps.push_back(reindex_step(names[5], "copy_task", ds, temp, false));
 
-    steps.push_back(
-        Step{names[6],
-             [&es, ds, temp](const json& state) -> Result<json> {
-                 if (dry_run(state))
-                     return json{{"planned", true}};
-                 auto original = count(es, ds);
-                 if (!original)
-                     return std::unexpected(original.error());
-                 auto copy = count(es, temp);
-                 if (!copy)
-                     return std::unexpected(copy.error());
-                 return json{{"original", *original}, {"copy", *copy}};
-             },
-             [ds, temp](const json&, const json& obs) {
-                 if (obs.value("planned", false))
-                     return Decision::done("would compare the document counts of " + ds + " and " +
-                                           temp);
-                 const auto original = obs.value("original", std::int64_t{0});
-                 const auto copy = obs.value("copy", std::int64_t{0});
-                 if (original != copy) {
-                     return Decision::fail(state_error(
-                         "the copy " + temp + " has " + std::to_string(copy) + " documents, " + ds +
-                         " has " + std::to_string(original) + ": nothing was deleted"));
-                 }
-                 return Decision::done("verified: " + std::to_string(copy) + " documents in both",
-                                       json{{"docs", copy}});
-             }});
+    steps.push_back(Step{
+        names[6],
+        [&es, ds, temp, params, cancel](const json& state) -> Result<json> {
+            if (dry_run(state))
+                return json{{"planned", true}};
+            auto original = count(es, ds);
+            if (!original)
+                return std::unexpected(original.error());
+            auto copy = count(es, temp);
+            if (!copy)
+                return std::unexpected(copy.error());
+            json obs = {{"original", *original}, {"copy", *copy}};
+            if (params.verify == "checksum") {
+                auto a = checksum_documents(es, ds, nullptr, cancel);
+                if (!a)
+                    return std::unexpected(a.error());
+                auto b = checksum_documents(es, temp, nullptr, cancel);
+                if (!b)
+                    return std::unexpected(b.error());
+                obs["checksums"] = {{"original", a->hex()}, {"copy", b->hex()}};
+            }
+            return obs;
+        },
+        [ds, temp, params](const json&, const json& obs) {
+            if (obs.value("planned", false))
+                return Decision::done(
+                    "would compare the document counts" +
+                    std::string(params.verify == "checksum" ? " and checksums" : "") + " of " + ds +
+                    " and " + temp);
+            const auto original = obs.value("original", std::int64_t{0});
+            const auto copy = obs.value("copy", std::int64_t{0});
+            if (original != copy) {
+                return Decision::fail(state_error(
+                    "the copy " + temp + " has " + std::to_string(copy) + " documents, " + ds +
+                    " has " + std::to_string(original) + ": nothing was deleted"));
+            }
+            const json sums = obs.value("checksums", json(nullptr));
+            if (sums.is_object() && sums["original"] != sums["copy"]) {
+                return Decision::fail(
+                    state_error("the copy " + temp + " has the same count as " + ds +
+                                " but not the same documents (checksum " + sums.value("copy", "") +
+                                " vs " + sums.value("original", "") + "): nothing was deleted"));
+            }
+            json facts = {{"docs", copy}};
+            if (sums.is_object())
+                facts["checksum"] = sums["copy"];
+            return Decision::done(
+                "verified: " + std::to_string(copy) + " documents in both" +
+                    (sums.is_object() ? ", checksum " + sums.value("copy", "") : std::string()),
+                facts);
+        }});
 
     steps.push_back(Step{
         names[7],
@@ -870,25 +988,29 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     // documents, their _source in the temp index (read-only: _search and _mget).
     const std::string dead_letter = dead_letter_index_name(params);
     Step back = reindex_step(names[10], "back_task", temp, ds, true);
-    back.observe = [&es, task = back.observe, temp,
-                    dead_letter](const json& state) -> Result<json> {
+    back.observe = [&es, task = back.observe, temp, dead_letter, ds,
+                    cancel](const json& state) -> Result<json> {
         auto obs = task(state);
         if (!obs || dry_run(state))
             return obs;
-        auto letters = es.find("/" + url_encode(dead_letter) + "/_search?size=" +
-                               std::to_string(k_max_dead_letters) + "&_source=false");
+        auto letters = dead_letter_ids(es, dead_letter);
         if (!letters)
             return std::unexpected(letters.error());
-        json ids = json::array();
-        if (letters->has_value())
-            for (const auto& hit : (**letters)["hits"].value("hits", json::array()))
-                ids.push_back(hit.value("_id", ""));
-        (*obs)["dead_letters"] = ids;
-        (*obs)["dead_letter_exists"] = letters->has_value();
+        (*obs)["dead_letters"] = letters->first;
+        (*obs)["dead_letter_exists"] = letters->second;
         const json& t = (*obs)["task"];
         const json failures =
             t.is_object() ? t.value("response", json::object()).value("failures", json::array())
                           : json::array();
+        if (t.is_object() && t.value("completed", false) && failures.empty()) {
+            auto refreshed = es.call(Method::post, "/" + url_encode(ds) + "/_refresh");
+            if (!refreshed)
+                return std::unexpected(refreshed.error());
+            auto duplicates = rollover_duplicates(es, ds, cancel, 500);
+            if (!duplicates)
+                return std::unexpected(duplicates.error());
+            (*obs)["duplicates"] = *duplicates;
+        }
         if (!failures.empty()) {
             json wanted = json::array();
             for (const auto& f : failures)
@@ -911,9 +1033,25 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
 
     steps.push_back(Step{
         names[11],
-        [&es, ds, temp, dead_letter, params](const json& state) -> Result<json> {
+        [&es, ds, temp, dead_letter, params, cancel](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
+            json sums = nullptr;
+            if (params.verify == "checksum") {
+                // The temp copy minus the dead letters must be exactly what came back.
+                auto letters = dead_letter_ids(es, dead_letter);
+                if (!letters)
+                    return std::unexpected(letters.error());
+                const json filter = excluding(letters->first);
+                auto back_sum = checksum_documents(es, ds, nullptr, cancel);
+                if (!back_sum)
+                    return std::unexpected(back_sum.error());
+                auto copy_sum = checksum_documents(
+                    es, temp, letters->first.empty() ? nullptr : &filter, cancel);
+                if (!copy_sum)
+                    return std::unexpected(copy_sum.error());
+                sums = {{"restored", back_sum->hex()}, {"copy", copy_sum->hex()}};
+            }
             auto restored = count(es, ds);
             if (!restored)
                 return std::unexpected(restored.error());
@@ -940,6 +1078,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             for (const auto& [type, info] : field.items())
                 types.push_back(type);
             return json{{"restored", *restored},
+                        {"checksums", sums},
                         {"copy", *copy},
                         {"dead_lettered", dead_lettered},
                         {"types", types}};
@@ -961,17 +1100,25 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                                        : std::string()) +
                     "; " + temp + " is kept"));
             }
+            const json sums = obs.value("checksums", json(nullptr));
+            if (sums.is_object() && sums["restored"] != sums["copy"]) {
+                return Decision::fail(
+                    state_error(ds + " does not hold the same documents as " + temp +
+                                " (checksum " + sums.value("restored", "") + " vs " +
+                                sums.value("copy", "") + "); " + temp + " is kept"));
+            }
             if (obs["types"] != json::array({target})) {
                 return Decision::fail(state_error(params.field + " in " + ds + " is now " +
                                                   obs["types"].dump() + ", not only " + target +
                                                   "; " + temp + " is kept"));
             }
-            return Decision::done("verified: " + std::to_string(restored) + " documents" +
-                                  (dead_lettered > 0
-                                       ? " (and " + std::to_string(dead_lettered) +
-                                             " rejected ones kept in " + dead_letter + ")"
-                                       : std::string()) +
-                                  "; " + params.field + " is " + target + " only");
+            return Decision::done(
+                "verified: " + std::to_string(restored) + " documents" +
+                (sums.is_object() ? ", checksum " + sums.value("restored", "") : std::string()) +
+                (dead_lettered > 0 ? " (and " + std::to_string(dead_lettered) +
+                                         " rejected ones kept in " + dead_letter + ")"
+                                   : std::string()) +
+                "; " + params.field + " is " + target + " only");
         }});
 
     steps.push_back(

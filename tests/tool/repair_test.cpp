@@ -100,6 +100,20 @@ bool exists(EsSim& sim, const std::string& path) {
     return found && found->has_value();
 }
 
+// Waits (up to 20 s) until a running reindex task has created documents.
+bool reindex_progressed(EsSim& sim) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto tasks = sim.call(Method::get, "/_tasks?actions=*reindex&detailed=true");
+        for (const auto& [node, info] : tasks["nodes"].items())
+            for (const auto& [id, task] : info["tasks"].items())
+                if (task["status"].value("created", 0) > 0)
+                    return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
 } // namespace
 
 // The issue's proof: after the repair, field_caps on logs-* shows host.ip only as ip for the
@@ -327,16 +341,7 @@ TEST_P(RepairRestarted, AVanishedHalfDoneReindexIsRedoneWithoutDuplicates) {
                {{"ESMEND_TEST_KILL_AFTER", GetParam()}});
     ASSERT_NE(killed.exit_code, 0) << killed.err;
     // Wait until the task has copied something, then restart the node under it.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    bool progressed = false;
-    while (!progressed && std::chrono::steady_clock::now() < deadline) {
-        const auto tasks = sim.call(Method::get, "/_tasks?actions=*reindex&detailed=true");
-        for (const auto& [node, info] : tasks["nodes"].items())
-            for (const auto& [id, task] : info["tasks"].items())
-                progressed = progressed || task["status"].value("created", 0) > 0;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(progressed) << "the reindex never made progress";
+    ASSERT_TRUE(reindex_progressed(sim)) << "the reindex never made progress";
     sim.call(Method::post, "/_sim/restart");
     const std::string id = only_run(state);
     const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
@@ -495,4 +500,94 @@ TEST(RepairFromAudit, DataViewAndPatternNeedFromAudit) {
     TempDir state;
     EXPECT_EQ(repair(sim, state, {"--data-stream", k_heap, "--pattern", "logs-*"}).exit_code, 2);
     EXPECT_EQ(repair(sim, state, {"--data-stream", k_heap, "--from-audit"}).exit_code, 2);
+}
+
+// --verify checksum (issue #7, step 4): an order-independent checksum of every (_id, _source) on
+// both sides. A copy with the right count but one changed document is caught before anything is
+// deleted; an intact run verifies both copies by checksum.
+TEST(RepairVerifyChecksum, ACopyWithTheRightCountButOtherDocumentsDeletesNothing) {
+    EsSim sim(scenario());
+    TempDir state;
+    const auto killed =
+        repair(sim, state,
+               {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3", "--verify", "checksum"},
+               {{"ESMEND_TEST_KILL_AFTER", "copy_out"}});
+    ASSERT_NE(killed.exit_code, 0) << killed.err;
+    const std::string id = only_run(state);
+    const std::string temp = "esmend-tmp-" + k_heap + "-" + id;
+    // One document of the copy altered in place: the count stays the same.
+    sim.call(Method::post, "/" + temp + "/_refresh");
+    const json one = {{"size", 1}, {"query", {{"match_all", json::object()}}}};
+    const auto hit = sim.call(Method::post, "/" + temp + "/_search", &one)["hits"]["hits"][0];
+    json altered = hit["_source"];
+    altered["host"]["name"] = "tampered";
+    sim.call(Method::put, "/" + temp + "/_doc/" + hit["_id"].get<std::string>() + "?refresh=true",
+             &altered);
+
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    EXPECT_NE(resumed.exit_code, 0) << resumed.out;
+    const json result = parse_out(resumed);
+    EXPECT_NE(result["error"]["message"].get<std::string>().find("not the same documents"),
+              std::string::npos)
+        << result.dump(2);
+    EXPECT_TRUE(exists(sim, "/_data_stream/" + k_heap)); // nothing was deleted
+}
+
+TEST(RepairVerifyChecksum, BothCopiesAreVerifiedByChecksum) {
+    EsSim sim(scenario());
+    TempDir state;
+    const auto r =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--json", "--verify", "checksum"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json result = parse_out(r);
+    std::map<std::string, std::string> messages;
+    for (const auto& step : result["steps"])
+        messages[step["name"].get<std::string>()] = step["message"].get<std::string>();
+    const std::regex checksum("checksum [0-9a-f]{32}");
+    EXPECT_TRUE(std::regex_search(messages["verify_copy"], checksum)) << messages["verify_copy"];
+    EXPECT_TRUE(std::regex_search(messages["verify_back"], checksum)) << messages["verify_back"];
+}
+
+// "A resumed back-reindex must never duplicate documents, even if the data stream rolled over in
+// between" (issue #7, step 8): the copy back is half done, the stream rolls over, the node
+// restarts (the task is gone) and the resumed run starts the copy again. op_type create only
+// sees the new write index, so what the older generation holds is created a second time; the
+// copy back finds those twins (same _id and _source in an older generation) and removes the
+// newer ones before verifying.
+TEST(RepairRollover, ACopyBackRedoneAfterARolloverLeavesNoDuplicates) {
+    auto options = scenario();
+    options.scenario_docs = 2500;
+    // Copied in three batches of 1000 over about 4 s: the rollover and the restart land well
+    // inside the copy.
+    options.reindex_docs_per_second = 600;
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const auto killed =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
+               {{"ESMEND_TEST_KILL_AFTER", "back_task"}});
+    ASSERT_NE(killed.exit_code, 0) << killed.err;
+    ASSERT_TRUE(reindex_progressed(sim)) << "the copy back never made progress";
+    const auto rolled = sim.call(Method::post, "/" + k_heap + "/_rollover");
+    ASSERT_EQ(rolled.value("rolled_over", false), true) << rolled.dump();
+    sim.call(Method::post, "/_sim/restart");
+
+    const std::string id = only_run(state);
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    // The redone copy did create twins, and they were removed from the newer generation.
+    std::size_t removed = 0;
+    const json report = parse_out(resumed);
+    for (const auto& step : report["steps"])
+        for (const auto& request : step["requests"])
+            if (request["summary"].get<std::string>().find("created twice across a rollover") !=
+                std::string::npos)
+                ++removed;
+    EXPECT_GT(removed, 0U);
+    const auto after = documents(sim, k_heap); // fails on a duplicate _id
+    for (const auto& [doc_id, source] : before) {
+        const auto it = after.find(doc_id);
+        ASSERT_NE(it, after.end()) << "lost " << doc_id;
+        EXPECT_EQ(it->second, source) << doc_id;
+    }
 }

@@ -45,6 +45,7 @@ struct RepairArgs {
     std::string run_id;
     double quiet_period = 2.0; // seconds the count must stay still before copying
     std::string on_bad_doc;    // stop | dead-letter; empty: stop (or, on resume, as started)
+    std::string verify = "count";
     bool from_audit = false;
     std::vector<std::string> data_views; // --from-audit: what to audit
     std::vector<std::string> patterns;
@@ -106,6 +107,7 @@ playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
     params.slices = p.value("slices", "auto");
     params.quiet_period = std::chrono::milliseconds(p.value("quiet_period_ms", 2000));
     params.on_bad_doc = p.value("on_bad_doc", "stop");
+    params.verify = p.value("verify", "count");
     params.snapshot_repo = p.value("snapshot_repo", "");
     params.no_snapshot = p.value("no_snapshot", false);
     params.delete_snapshot = p.value("delete_snapshot", false);
@@ -558,6 +560,7 @@ ExitCode repair_stream(Context& ctx, Connection& connection_ref, const RepairArg
                          {"slices", args.slices},
                          {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)},
                          {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc},
+                         {"verify", args.verify},
                          {"snapshot_repo", args.snapshot_repo},
                          {"no_snapshot", args.no_snapshot},
                          {"delete_snapshot", args.delete_snapshot}};
@@ -768,6 +771,11 @@ void register_repair(CLI::App& app, Action& action) {
         "esmend-dead-letter-<stream>-<run> and go on)";
     cmd->add_option("--on-bad-doc", args->on_bad_doc, bad_doc_help)
         ->check(CLI::IsMember({"stop", "dead-letter"}));
+    cmd->add_option("--verify", args->verify,
+                    "How the copies are verified: count, or checksum (also every _id and _source, "
+                    "with point-in-time scans)")
+        ->check(CLI::IsMember({"count", "checksum"}))
+        ->capture_default_str();
     auto* repo = cmd->add_option("--snapshot-repo", args->snapshot_repo,
                                  "Snapshot the data stream into this repository before anything "
                                  "is touched (default: the only registered one, if exactly one)");

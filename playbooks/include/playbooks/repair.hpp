@@ -37,6 +37,9 @@ struct RepairParams {
     std::string on_bad_doc = "stop";
     // The snapshot taken before anything is touched: into `snapshot_repo`, else the only
     // registered repository; none with no_snapshot. delete_snapshot removes it at cleanup.
+    // How the copies are verified: "count" (document counts after a refresh), or "checksum":
+    // also an order-independent checksum of every (_id, _source) on both sides.
+    std::string verify = "count";
     std::string snapshot_repo;
     bool no_snapshot = false;
     bool delete_snapshot = false;
