@@ -235,6 +235,24 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
     if (observation.value("health", "") == "red") {
         return Decision::fail(state_error("the cluster is red: repair it before moving data"));
     }
+    const json privileges = observation.value("privileges", json(nullptr));
+    if (privileges.is_object() && !privileges.value("has_all_requested", true)) {
+        std::string missing;
+        // Named copies: iterating items() of a temporary from value() would dangle.
+        const json cluster = privileges.value("cluster", json::object());
+        const json indices = privileges.value("index", json::object());
+        for (const auto& [name, ok] : cluster.items())
+            if (!ok.get<bool>())
+                missing += (missing.empty() ? "" : ", ") + std::string("cluster:") + name;
+        for (const auto& [index, privs] : indices.items())
+            for (const auto& [name, ok] : privs.items())
+                if (!ok.get<bool>())
+                    missing += (missing.empty() ? "" : ", ") + index + ":" + name;
+        return Decision::fail(es_client::make_error(
+            ErrorKind::config, privileges.value("username", std::string("the user")) +
+                                   " lacks privileges the repair needs (" + missing +
+                                   "): nothing was changed"));
+    }
     const json& stream = observation["data_stream"];
     if (stream.is_null())
         return Decision::fail(state_error("data stream " + ds + " does not exist"));
@@ -603,6 +621,27 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             if (!health)
                 return std::unexpected(health.error());
             obs["health"] = health->status;
+            // What the repair needs, checked up front as Kibana's Upgrade Assistant does
+            // (hasRequiredPrivileges, es-apis.md §3): templates, the stream and esmend's own
+            // indices (temp copy, dead letters, esmend-control). Without security there is
+            // nothing to check: ES answers that security is not enabled.
+            const json ask = {
+                {"cluster", {"monitor", "manage_index_templates"}},
+                {"index",
+                 {{{"names", {ds, "esmend-*"}},
+                   {"privileges",
+                    {"read", "view_index_metadata", "write", "create_index", "delete_index"}}}}}};
+            auto privileges = es.call(Method::post, "/_security/user/_has_privileges", &ask);
+            if (privileges) {
+                obs["privileges"] = *privileges;
+                if (!privileges->value("has_all_requested", true))
+                    return obs; // the preflight stops here; reading on could be refused too
+            } else if (privileges.error().message.find("Security must be explicitly enabled") ==
+                           std::string::npos &&
+                       privileges.error().es_reason.find("Security must be explicitly enabled") ==
+                           std::string::npos) {
+                return std::unexpected(privileges.error());
+            }
             auto stream = es.find("/_data_stream/" + url_encode(ds));
             if (!stream)
                 return std::unexpected(stream.error());

@@ -49,7 +49,8 @@ ProcessResult repair(const EsSim& sim, const TempDir& state, std::vector<std::st
                                               {"XDG_CONFIG_HOME", "/nonexistent"},
                                               {"ELASTICSEARCH_USERNAME", ""},
                                               {"ELASTICSEARCH_PASSWORD", ""}};
-    env.insert(extra_env.begin(), extra_env.end());
+    for (auto& [key, value] : extra_env)
+        env[key] = std::move(value);
     return run_process(argv, env);
 }
 
@@ -590,4 +591,30 @@ TEST(RepairRollover, ACopyBackRedoneAfterARolloverLeavesNoDuplicates) {
         ASSERT_NE(it, after.end()) << "lost " << doc_id;
         EXPECT_EQ(it->second, source) << doc_id;
     }
+}
+
+// Preflight privileges (issue #7; as Kibana's Upgrade Assistant checks them, es-apis.md §3): a
+// user who may only read is refused before anything changes, naming what is missing; a
+// superuser goes through.
+TEST(RepairPrivileges, AReadOnlyUserIsRefusedBeforeAnythingChanges) {
+    auto options = scenario();
+    options.users = {{"admin", "admin-pw-1", es_sim::Role::superuser},
+                     {"reader", "reader-pw-1", es_sim::Role::read_only}};
+    EsSim sim(options);
+    TempDir state;
+    const auto refused =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--json"},
+               {{"ELASTICSEARCH_USERNAME", "reader"}, {"ELASTICSEARCH_PASSWORD", "reader-pw-1"}});
+    EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+    const std::string message = parse_out(refused)["error"]["message"];
+    EXPECT_NE(message.find("reader lacks privileges"), std::string::npos) << message;
+    EXPECT_NE(message.find("cluster:manage_index_templates"), std::string::npos) << message;
+    EXPECT_NE(message.find(k_heap + ":delete_index"), std::string::npos) << message;
+    EXPECT_TRUE(only_run(state).empty()); // refused in the preflight: no run, no journal
+
+    const auto allowed =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--json"},
+               {{"ELASTICSEARCH_USERNAME", "admin"}, {"ELASTICSEARCH_PASSWORD", "admin-pw-1"}});
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+    EXPECT_EQ(parse_out(allowed)["status"], "done");
 }

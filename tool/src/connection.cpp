@@ -123,10 +123,12 @@ Result<Connection> connect(const GlobalOptions& o, Clock& clock, const Cancellat
     if (!es_transport)
         return std::unexpected(es_transport.error());
     if (access == Access::read_only) {
-        // The audit's promise: only reads, and the read-only POSTs it needs (issue: audit).
+        // The audit's promise: only reads, and the read-only POSTs it needs (issue: audit);
+        // _has_privileges only asks (the repair plan's preflight).
         *es_transport = std::make_shared<ReadOnlyTransport>(
             std::move(*es_transport), std::vector<std::string>{"_field_caps", "_search", "_count",
-                                                               "_index_template/_simulate_index"});
+                                                               "_index_template/_simulate_index",
+                                                               "_security/user/_has_privileges"});
     }
     connection.es = std::make_unique<Elasticsearch>(std::move(*es_transport));
 
