@@ -3,6 +3,7 @@
 #include <playbooks/lock.hpp>
 #include <playbooks/repair.hpp>
 
+#include "support/background_process.hpp"
 #include "support/es_sim_fixture.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -617,4 +619,38 @@ TEST(RepairPrivileges, AReadOnlyUserIsRefusedBeforeAnythingChanges) {
                {{"ELASTICSEARCH_USERNAME", "admin"}, {"ELASTICSEARCH_PASSWORD", "admin-pw-1"}});
     EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
     EXPECT_EQ(parse_out(allowed)["status"], "done");
+}
+
+// Ctrl-C (issue #7): the run stops at a safe point (here: while it waits on the copy task, never
+// inside a destructive call) with exit 3 and the journal "paused"; `repair resume` with a new
+// throttle (rethrottling the copy that kept running in Elasticsearch) finishes with nothing lost.
+TEST(RepairInterrupted, CtrlCStopsAtASafePointAndResumeFinishes) {
+    auto options = scenario();
+    options.scenario_docs = 1500;
+    options.reindex_docs_per_second = 600;
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const std::string command =
+        "echo started; exec env ELASTICSEARCH_HOSTS=" + sim.url() +
+        " KIBANA_HOST=" + sim.kibana_url() +
+        " ESMEND_CONFIG= ESMEND_STATE_DIR=" + state.path().string() +
+        " XDG_CONFIG_HOME=/nonexistent ELASTICSEARCH_USERNAME= ELASTICSEARCH_PASSWORD= " +
+        ESMEND_BINARY + " repair --data-stream " + k_heap + " --yes --quiet-period 0.3 --json";
+    esmend::test::BackgroundProcess run({"/bin/sh", "-c", command});
+    ASSERT_TRUE(reindex_progressed(sim)) << "the copy never started";
+    EXPECT_EQ(run.stop(SIGINT), 3);
+    const std::string id = only_run(state);
+    ASSERT_FALSE(id.empty());
+    std::ifstream journal(state.path() / (id + ".json"));
+    EXPECT_EQ(json::parse(journal)["status"], "paused");
+    EXPECT_TRUE(exists(sim, "/_data_stream/" + k_heap)); // nothing deleted
+
+    const auto resumed =
+        repair(sim, state, {"resume", id, "--yes", "--json", "--requests-per-second", "5000"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    EXPECT_EQ(parse_out(resumed)["status"], "done");
+    const auto after = documents(sim, k_heap);
+    for (const auto& [doc_id, source] : before)
+        EXPECT_TRUE(after.contains(doc_id)) << "lost " << doc_id;
 }
