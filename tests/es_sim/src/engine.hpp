@@ -257,8 +257,9 @@ public:
                  const std::string& template_source, const std::string& data_stream);
     [[nodiscard]] std::expected<DataStream*, EsError>
     create_data_stream_named(const std::string& name);
-    [[nodiscard]] std::expected<WriteResult, EsError> write(const WriteOp& op,
-                                                            bool auto_create = true);
+    // Takes the op by value: callers that no longer need it move it in (the bulk path), which saves
+    // a copy of the source.
+    [[nodiscard]] std::expected<WriteResult, EsError> write(WriteOp op, bool auto_create = true);
     void refresh_index(IndexData& index);
     void maybe_scheduled_refresh(IndexData& index);
     [[nodiscard]] std::int64_t total_store_bytes() const;

@@ -277,11 +277,12 @@ json shards(const IndexData& index) {
 } // namespace
 
 // Resolves, pipelines, validates and stores one write. Returns the item result or the item's error.
-std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, bool auto_create) {
+std::expected<Engine::WriteResult, EsError> Engine::write(WriteOp op, bool auto_create) {
     using Kind = WriteOp::Kind;
     std::string target = op.index;
     std::string id = op.id.value_or("");
-    std::string source = op.source;
+    const bool moves_source = op.kind == Kind::index || op.kind == Kind::create;
+    std::string source = moves_source ? std::move(op.source) : op.source;
     const bool is_doc_write = op.kind == Kind::index || op.kind == Kind::create;
 
     auto resolve_target = [&](const std::string& name) -> std::expected<std::string, EsError> {
@@ -379,7 +380,18 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
                         std::to_string(id.size()) + ";"));
 
     json doc;
+    // Fast path: without any ingest pipeline, a source the strict tree parser accepts (so
+    // nlohmann's parse would too, and to the same object) is parsed once, into the tree the mapping
+    // works on; the nlohmann DOM is never built. Anything else takes the general path below.
+    std::optional<mapping_detail::DocNode> tree;
     if (is_doc_write) {
+        const std::string pipeline_id =
+            op.pipeline.value_or(index->setting("index.default_pipeline"));
+        if ((pipeline_id.empty() || pipeline_id == "_none") &&
+            index->setting("index.final_pipeline").empty())
+            tree = mapping_detail::parse_doc_tree_strict(source);
+    }
+    if (is_doc_write && !tree) {
         doc = json::parse(source, nullptr, false);
         if (doc.is_discarded() || !doc.is_object()) {
             EsError e(400, m_options.version.document_parsing_error_type(), "failed to parse");
@@ -496,7 +508,8 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
     if (op.kind == Kind::create && exists)
         return std::unexpected(version_conflict(*index, id, index->records[live->second].version));
 
-    auto parsed = index->mapping->parse_document(doc, source, id);
+    auto parsed = tree ? index->mapping->parse_document(*tree, id)
+                       : index->mapping->parse_document(doc, source, id);
     if (!parsed)
         return std::unexpected(parsed.error());
     if (!parsed->dynamic_update.is_null()) {
@@ -506,7 +519,8 @@ std::expected<Engine::WriteResult, EsError> Engine::write(const WriteOp& op, boo
     }
     std::optional<std::int64_t> timestamp;
     if (!index->data_stream.empty()) {
-        const auto values = index->mapping->values(doc, "@timestamp");
+        const auto values = tree ? index->mapping->values(*tree, "@timestamp")
+                                 : index->mapping->values(doc, "@timestamp");
         if (values.empty()) {
             // DataStreamTimestampFieldMapper.postParse; DocumentParser wraps it as a parsing
             // failure (es-apis.md §0.2 / §5.4, ES PR#113245).
@@ -721,6 +735,8 @@ Reply Engine::bulk(const RestRequest& request) {
     json out_items = json::array();
     bool errors = false;
     std::set<std::string> touched;
+    std::string last_index;
+    json last_shards;
     for (auto& item : items) {
         json entry;
         if (item.error) {
@@ -730,7 +746,12 @@ Reply Engine::bulk(const RestRequest& request) {
                      {"error", item.error->cause_json()}};
             errors = true;
         } else {
-            auto r = write(item.op);
+            // The op is moved into write() (saving a copy of the source); the error entry below
+            // needs only its index and id, which stay in the item.
+            std::string source = std::move(item.op.source);
+            WriteOp op = item.op;
+            op.source = std::move(source);
+            auto r = write(std::move(op));
             if (!r) {
                 std::string idx = item.op.index;
                 if (const auto ds = m_data_streams.find(idx); ds != m_data_streams.end())
@@ -741,15 +762,21 @@ Reply Engine::bulk(const RestRequest& request) {
                          {"error", r.error().cause_json()}};
                 errors = true;
             } else {
-                const auto& index = m_indices.at(r->index);
-                touched.insert(r->index);
-                entry = {{"_index", r->index},       {"_id", r->id},
-                         {"_version", r->version},   {"result", r->result},
-                         {"_shards", shards(index)}, {"_seq_no", r->seq_no},
-                         {"_primary_term", 1},       {"status", r->status}};
+                // The _shards object depends only on the index's replica count, which no write
+                // changes: computed once per index and request.
+                if (last_index != r->index) {
+                    last_index = r->index;
+                    last_shards = shards(m_indices.at(r->index));
+                    touched.insert(r->index);
+                }
+                entry = {{"_index", r->index},  {"_id", r->id},           {"_version", r->version},
+                         {"result", r->result}, {"_shards", last_shards}, {"_seq_no", r->seq_no},
+                         {"_primary_term", 1},  {"status", r->status}};
             }
         }
-        out_items.push_back({{item.action, entry}});
+        json wrapped = json::object();
+        wrapped[item.action] = std::move(entry);
+        out_items.push_back(std::move(wrapped));
     }
     const auto refresh = request.param("refresh", "false");
     if (request.has("refresh") && refresh != "false")
@@ -759,10 +786,10 @@ Reply Engine::bulk(const RestRequest& request) {
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-    json out = {{"took", took}, {"errors", errors}, {"items", out_items}};
+    json out = {{"took", took}, {"errors", errors}, {"items", std::move(out_items)}};
     if (m_options.version.major >= 8)
         out["ingest_took"] = 0;
-    return json_reply(out);
+    return json_reply(std::move(out));
 }
 
 namespace {

@@ -1,6 +1,8 @@
 #include "mapping/doc_tree.hpp"
 
+#include <cmath>
 #include <cstddef>
+#include <cstdlib>
 
 namespace esmend::es_sim::mapping_detail {
 namespace {
@@ -9,7 +11,7 @@ constexpr int k_max_depth = 1000;
 
 class TreeParser {
 public:
-    explicit TreeParser(std::string_view text) : m_text(text) {}
+    TreeParser(std::string_view text, bool strict) : m_text(text), m_strict(strict) {}
 
     std::expected<DocNode, std::string> run() {
         skip_ws();
@@ -24,6 +26,9 @@ public:
 
 private:
     std::string_view m_text;
+    // Strict: accept only what nlohmann::json::parse accepts (RFC 8259, well-formed UTF-8, paired
+    // surrogate escapes, finite numbers), so the result can stand in for nlohmann's validation.
+    bool m_strict = false;
     std::size_t m_pos = 0;
     std::uint32_t m_line = 1;
     std::size_t m_line_start = 0;
@@ -196,8 +201,13 @@ private:
         while (m_pos < m_text.size()) {
             // Copy the run of plain characters in one step.
             std::size_t run = m_pos;
-            while (run < m_text.size() && m_text[run] != '"' && m_text[run] != '\\')
-                ++run;
+            if (m_strict) {
+                if (auto ok = strict_run(run); !ok)
+                    return ok;
+            } else {
+                while (run < m_text.size() && m_text[run] != '"' && m_text[run] != '\\')
+                    ++run;
+            }
             out.append(m_text.data() + m_pos, run - m_pos);
             m_pos = run;
             if (m_pos >= m_text.size())
@@ -238,12 +248,18 @@ private:
                 if (!cp)
                     return std::unexpected(cp.error());
                 std::uint32_t code = *cp;
+                if (m_strict && code >= 0xDC00 && code <= 0xDFFF)
+                    return std::unexpected(std::string("lone low surrogate"));
                 if (code >= 0xD800 && code < 0xDC00 && m_text.substr(m_pos, 2) == "\\u") {
                     m_pos += 2;
                     auto low = hex4();
                     if (!low)
                         return std::unexpected(low.error());
+                    if (m_strict && (*low < 0xDC00 || *low > 0xDFFF))
+                        return std::unexpected(std::string("bad low surrogate"));
                     code = 0x10000 + ((code - 0xD800) << 10) + (*low - 0xDC00);
+                } else if (m_strict && code >= 0xD800 && code < 0xDC00) {
+                    return std::unexpected(std::string("lone high surrogate"));
                 }
                 append_utf8(out, code);
                 break;
@@ -253,6 +269,100 @@ private:
             }
         }
         return std::unexpected(std::string("unterminated string"));
+    }
+
+    // Strict mode: advances `run` over plain string characters, rejecting what nlohmann's lexer
+    // rejects (control characters, ill-formed UTF-8 as RFC 3629 defines it).
+    std::expected<void, std::string> strict_run(std::size_t& run) const {
+        const auto byte = [&](std::size_t i) {
+            return i < m_text.size() ? static_cast<unsigned char>(m_text[i]) : 0U;
+        };
+        const auto cont = [&](std::size_t i, unsigned lo, unsigned hi) {
+            const unsigned b = byte(i);
+            return b >= lo && b <= hi;
+        };
+        while (run < m_text.size()) {
+            const unsigned c = byte(run);
+            if (c == '"' || c == '\\')
+                return {};
+            if (c < 0x20)
+                return std::unexpected(std::string("control character"));
+            if (c < 0x80) {
+                ++run;
+                continue;
+            }
+            std::size_t len = 0;
+            if (c >= 0xC2 && c <= 0xDF)
+                len = cont(run + 1, 0x80, 0xBF) ? 2 : 0;
+            else if (c == 0xE0)
+                len = cont(run + 1, 0xA0, 0xBF) && cont(run + 2, 0x80, 0xBF) ? 3 : 0;
+            else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+                len = cont(run + 1, 0x80, 0xBF) && cont(run + 2, 0x80, 0xBF) ? 3 : 0;
+            else if (c == 0xED)
+                len = cont(run + 1, 0x80, 0x9F) && cont(run + 2, 0x80, 0xBF) ? 3 : 0;
+            else if (c == 0xF0)
+                len = cont(run + 1, 0x90, 0xBF) && cont(run + 2, 0x80, 0xBF) &&
+                              cont(run + 3, 0x80, 0xBF)
+                          ? 4
+                          : 0;
+            else if (c >= 0xF1 && c <= 0xF3)
+                len = cont(run + 1, 0x80, 0xBF) && cont(run + 2, 0x80, 0xBF) &&
+                              cont(run + 3, 0x80, 0xBF)
+                          ? 4
+                          : 0;
+            else if (c == 0xF4)
+                len = cont(run + 1, 0x80, 0x8F) && cont(run + 2, 0x80, 0xBF) &&
+                              cont(run + 3, 0x80, 0xBF)
+                          ? 4
+                          : 0;
+            if (len == 0)
+                return std::unexpected(std::string("ill-formed UTF-8"));
+            run += len;
+        }
+        return {};
+    }
+
+    // Strict mode: the RFC 8259 number grammar, and a finite value (nlohmann rejects overflowing
+    // numbers, e.g. 1e500, with "number overflow").
+    [[nodiscard]] bool strict_number(std::string_view t) const {
+        std::size_t i = 0;
+        const auto digit = [&](std::size_t k) {
+            return k < t.size() && t[k] >= '0' && t[k] <= '9';
+        };
+        if (i < t.size() && t[i] == '-')
+            ++i;
+        if (!digit(i))
+            return false;
+        if (t[i] == '0')
+            ++i;
+        else
+            while (digit(i))
+                ++i;
+        bool integral = true;
+        if (i < t.size() && t[i] == '.') {
+            integral = false;
+            ++i;
+            if (!digit(i))
+                return false;
+            while (digit(i))
+                ++i;
+        }
+        if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+            integral = false;
+            ++i;
+            if (i < t.size() && (t[i] == '+' || t[i] == '-'))
+                ++i;
+            if (!digit(i))
+                return false;
+            while (digit(i))
+                ++i;
+        }
+        if (i != t.size())
+            return false;
+        if (integral && t.size() <= 18)
+            return true; // fits a long
+        const std::string copy(t);
+        return std::isfinite(std::strtod(copy.c_str(), nullptr));
     }
 
     std::expected<void, std::string> number(DocNode& out) {
@@ -274,6 +384,8 @@ private:
         if (m_pos == begin)
             return std::unexpected(std::string("unexpected character"));
         out.text = std::string(m_text.substr(begin, m_pos - begin));
+        if (m_strict && !strict_number(out.text))
+            return std::unexpected(std::string("malformed number"));
         return {};
     }
 };
@@ -281,7 +393,14 @@ private:
 } // namespace
 
 std::expected<DocNode, std::string> parse_doc_tree(std::string_view text) {
-    return TreeParser(text).run();
+    return TreeParser(text, false).run();
+}
+
+std::optional<DocNode> parse_doc_tree_strict(std::string_view text) {
+    auto tree = TreeParser(text, true).run();
+    if (!tree || tree->kind != NodeKind::object)
+        return std::nullopt;
+    return std::move(*tree);
 }
 
 } // namespace esmend::es_sim::mapping_detail

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,5 +42,11 @@ struct DocNode {
 // Parses one JSON document. The error string is only for diagnostics; the caller has already
 // validated the JSON with nlohmann, so failures here are not expected.
 [[nodiscard]] std::expected<DocNode, std::string> parse_doc_tree(std::string_view text);
+
+// Parses one JSON object only if nlohmann::json::parse would accept the text too (strict RFC 8259,
+// well-formed UTF-8, paired surrogate escapes, finite numbers, an object at the top, no byte-order
+// mark). The tree is then identical to parse_doc_tree's. nullopt means "not sure": the caller takes
+// its general path (nlohmann's parse with its errors), so this never changes an outcome.
+[[nodiscard]] std::optional<DocNode> parse_doc_tree_strict(std::string_view text);
 
 } // namespace esmend::es_sim::mapping_detail

@@ -372,7 +372,9 @@ parse_scalar(const FieldDef& def, std::string_view path, const Scalar& v) {
         type == "version") {
         if (type == "keyword" || type == "wildcard") {
             const auto it = def.params.find("ignore_above");
+            // A UTF-16 length never exceeds the UTF-8 byte count: short values skip the count.
             if (it != def.params.end() && it->is_number_integer() &&
+                static_cast<std::int64_t>(v.text.size()) > it->get<std::int64_t>() &&
                 static_cast<std::int64_t>(utf16_length(v.text)) > it->get<std::int64_t>()) {
                 return std::optional<FieldValue>{}; // ignored, not an error (keyword ignore_above)
             }

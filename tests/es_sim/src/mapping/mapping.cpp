@@ -886,6 +886,26 @@ std::expected<ParsedDocument, EsError> Mapping::parse_document(const json& sourc
     return parser.run(*tree);
 }
 
+std::expected<ParsedDocument, EsError> Mapping::parse_document(const DocNode& tree,
+                                                               std::string_view id) const {
+    DocParser parser(m_model, m_version, id);
+    return parser.run(tree);
+}
+
+std::vector<FieldValue> Mapping::values(const DocNode& tree, std::string_view path) const {
+    // Only top-level members whose first dotted segment is the path's can hold the path's values
+    // (collect() matches keys segment by segment), and the source path of every resolution starts
+    // with the path's first segment. Those members are converted as nlohmann would have parsed
+    // them (a repeated key: the last one wins, as nlohmann's parser keeps it).
+    const std::string_view head = path.substr(0, path.find('.'));
+    json partial = json::object();
+    for (const auto& [key, value] : tree.members) {
+        if (std::string_view(key).substr(0, key.find('.')) == head)
+            partial[key] = node_to_json(value);
+    }
+    return values(partial, path);
+}
+
 std::optional<std::string> Mapping::field_type(std::string_view path) const {
     auto r = resolve(m_model, path);
     if (!r)

@@ -4,6 +4,7 @@
 
 #include "doc_view.hpp"
 #include "es_error.hpp"
+#include "mapping/doc_tree.hpp"
 #include "mapping/mapping_model.hpp"
 #include "sim_version.hpp"
 
@@ -64,6 +65,10 @@ public:
     [[nodiscard]] std::expected<ParsedDocument, EsError>
     parse_document(const nlohmann::json& source, std::string_view source_text,
                    std::string_view id) const;
+    // The same for a source already parsed with mapping_detail::parse_doc_tree_strict (the bulk
+    // path parses each document once).
+    [[nodiscard]] std::expected<ParsedDocument, EsError>
+    parse_document(const mapping_detail::DocNode& tree, std::string_view id) const;
 
     // The mapped type of a concrete field path, nullopt if unmapped.
     [[nodiscard]] std::optional<std::string> field_type(std::string_view path) const;
@@ -75,6 +80,9 @@ public:
     // mapping would ignore (ignore_above, index:false, unmapped with dynamic:false) are not
     // returned.
     [[nodiscard]] std::vector<FieldValue> values(const nlohmann::json& source,
+                                                 std::string_view path) const;
+    // The same for a parsed tree (equal to values() of nlohmann's parse of the same text).
+    [[nodiscard]] std::vector<FieldValue> values(const mapping_detail::DocNode& tree,
                                                  std::string_view path) const;
 
 private:
