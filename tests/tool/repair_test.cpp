@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -322,6 +323,41 @@ std::vector<std::string> kill_points() {
 
 INSTANTIATE_TEST_SUITE_P(EveryStepBoundary, RepairKilled, ::testing::ValuesIn(kill_points()),
                          [](const auto& point) { return point.param; });
+
+// SIGKILL inside each reindex, once its task has copied a batch (issue #7: "killed ... at several
+// points inside each reindex"): the task keeps running in Elasticsearch, and the resumed run
+// watches it to the end (or starts it again if it is gone) with nothing lost or duplicated.
+class RepairKilledMidCopy : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RepairKilledMidCopy, ResumeWatchesTheRunningTaskToTheEnd) {
+    auto options = scenario();
+    options.scenario_docs = 2500;
+    options.reindex_docs_per_second = 1000; // three batches of 1000
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const auto killed =
+        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
+               {{"ESMEND_TEST_KILL_AFTER", GetParam()}});
+    ASSERT_NE(killed.exit_code, 0) << "the hook did not fire: " << killed.err;
+    const std::string id = only_run(state);
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    const auto after = documents(sim, k_heap); // fails on a duplicate _id
+    for (const auto& [doc_id, source] : before) {
+        const auto it = after.find(doc_id);
+        ASSERT_NE(it, after.end()) << "lost " << doc_id;
+        EXPECT_EQ(it->second, source) << doc_id;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AfterTheFirstBatch, RepairKilledMidCopy,
+                         ::testing::Values("copy_out@1000", "copy_back@1000"),
+                         [](const auto& point) {
+                             std::string name = point.param;
+                             std::replace(name.begin(), name.end(), '@', '_');
+                             return name;
+                         });
 
 // A node restart drops running tasks and leaves no result (es-apis.md §1.8; es-sim's
 // /_sim/restart). Killed while a reindex is half done, then restarted: the resumed run finds the

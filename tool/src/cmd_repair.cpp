@@ -117,10 +117,23 @@ playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
 
 // Test hook for the kill tests: ESMEND_TEST_KILL_AFTER=<step or capture> kills this process with
 // SIGKILL right after that step's completion, or that response's capture (a reindex task id:
-// "copy_task", "back_task"), is journaled, as a crash at that point would.
+// "copy_task", "back_task"), is journaled, as a crash at that point would;
+// ESMEND_TEST_KILL_AFTER=<step>@<n> kills it while that step waits on a task that has done at
+// least n documents (inside a reindex).
 void maybe_crash(const json& state) {
     static const char* const kill_after = std::getenv("ESMEND_TEST_KILL_AFTER");
     if (kill_after != nullptr && (completed(state, kill_after) || state.contains(kill_after)))
+        std::raise(SIGKILL);
+}
+
+void maybe_crash_waiting(const std::string& step, std::int64_t done) {
+    static const char* const kill_after = std::getenv("ESMEND_TEST_KILL_AFTER");
+    if (kill_after == nullptr)
+        return;
+    const std::string point = kill_after;
+    const auto at = point.find('@');
+    if (at != std::string::npos && point.substr(0, at) == step &&
+        done >= std::stoll(point.substr(at + 1)))
         std::raise(SIGKILL);
 }
 
@@ -237,12 +250,15 @@ private:
         playbooks::Listener listener;
         listener.on_step = [this](const playbooks::Step& step) {
             spdlog::debug("step {}", step.name);
+            m_step = step.name;
             if (m_view)
                 m_view->step_started(step.name);
             m_journal.step_started(step.name);
         };
         listener.on_wait = [this](const playbooks::Decision& wait) {
             spdlog::debug("  {}", wait.message);
+            if (wait.progress)
+                maybe_crash_waiting(m_step, wait.progress->done);
             if (m_view) {
                 if (wait.progress)
                     m_view->waiting(wait.message, wait.progress->done, wait.progress->total);
@@ -415,6 +431,7 @@ private:
     std::chrono::steady_clock::time_point m_renewed{};
     std::vector<playbooks::StepReport> m_reports;
     std::optional<ProgressView> m_view;
+    std::string m_step; // the step running now
 };
 
 // --dry-run: the plan, from the same decisions, recorded instead of sent. No journal, no lock.
