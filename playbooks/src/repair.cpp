@@ -1075,12 +1075,21 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
         [&es, ds, temp, dead_letter, params, cancel](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
+            // Counts first: count() refreshes both sides, which the checksums' points in time
+            // then see.
+            auto restored = count(es, ds);
+            if (!restored)
+                return std::unexpected(restored.error());
+            auto copy = count(es, temp);
+            if (!copy)
+                return std::unexpected(copy.error());
+            auto letters = dead_letter_ids(es, dead_letter);
+            if (!letters)
+                return std::unexpected(letters.error());
+            const auto dead_lettered = static_cast<std::int64_t>(letters->first.size());
             json sums = nullptr;
             if (params.verify == "checksum") {
                 // The temp copy minus the dead letters must be exactly what came back.
-                auto letters = dead_letter_ids(es, dead_letter);
-                if (!letters)
-                    return std::unexpected(letters.error());
                 const json filter = excluding(letters->first);
                 auto back_sum = checksum_documents(es, ds, nullptr, cancel);
                 if (!back_sum)
@@ -1090,22 +1099,6 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                 if (!copy_sum)
                     return std::unexpected(copy_sum.error());
                 sums = {{"restored", back_sum->hex()}, {"copy", copy_sum->hex()}};
-            }
-            auto restored = count(es, ds);
-            if (!restored)
-                return std::unexpected(restored.error());
-            auto copy = count(es, temp);
-            if (!copy)
-                return std::unexpected(copy.error());
-            std::int64_t dead_lettered = 0;
-            auto letters = es.find("/" + url_encode(dead_letter));
-            if (!letters)
-                return std::unexpected(letters.error());
-            if (letters->has_value()) {
-                auto n = count(es, dead_letter);
-                if (!n)
-                    return std::unexpected(n.error());
-                dead_lettered = *n;
             }
             auto caps = es.call(Method::get, "/" + url_encode(ds) +
                                                  "/_field_caps?fields=" + url_encode(params.field));
