@@ -266,6 +266,10 @@ json repair_plan(es_client::Elasticsearch& es, const std::string& data_stream,
                               {"summary", s.summary},
                               {"requirement", s.requirement}});
     plan["strategies"] = strategies;
+    // What `esmend repair --strategy auto` will pick: online where the cluster can swap backing
+    // indices, so collection need not stop.
+    plan["recommended_strategy"] =
+        es_client::Features::of(version).modify_data_stream ? "online" : "offline";
     plan["command"] = repair_command(data_stream, fields);
     return plan;
 }

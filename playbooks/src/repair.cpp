@@ -5,6 +5,8 @@
 #include <playbooks/journal.hpp>
 #include <playbooks/repair.hpp>
 
+#include "repair_internal.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -19,13 +21,7 @@ using es_client::Result;
 using es_client::url_encode;
 using nlohmann::json;
 
-namespace {
-
-// The Golang package's input that the Fleet UI shows as "Collect Golang metrics" (es-apis.md §2.2:
-// policy template Golang, input type httpjson; its streams are golang.heap and golang.expvar).
-bool is_golang_input(const json& input) {
-    return input.value("type", "") == "httpjson" && input.value("policy_template", "") == "Golang";
-}
+namespace detail {
 
 const json& facts_of(const json& state, const std::string& step) {
     static const json k_none = json::object();
@@ -37,6 +33,11 @@ const json& facts_of(const json& state, const std::string& step) {
 
 bool dry_run(const json& state) {
     return state.value("dry_run", false);
+}
+
+bool completed(const json& state, const std::string& step) {
+    const auto c = state.find("completed");
+    return c != state.end() && c->is_array() && std::find(c->begin(), c->end(), step) != c->end();
 }
 
 Result<std::int64_t> count(es_client::Elasticsearch& es, const std::string& target) {
@@ -51,6 +52,48 @@ Result<std::int64_t> count(es_client::Elasticsearch& es, const std::string& targ
 
 es_client::Error state_error(std::string message) {
     return es_client::make_error(ErrorKind::state, std::move(message));
+}
+
+Action reindex_action(const RepairParams& params, const json& body, const std::string& capture,
+                      const std::string& summary) {
+    std::ostringstream path;
+    path << "/_reindex?wait_for_completion=false&slices=" << params.slices;
+    if (params.requests_per_second > 0)
+        path << "&requests_per_second=" << params.requests_per_second;
+    return Action{Service::elasticsearch, Method::post, path.str(), body, summary, capture};
+}
+
+Step reindex_task_step(es_client::Elasticsearch& es, const RepairParams& params,
+                       const std::string& name, const Action& start) {
+    return Step{name,
+                [&es, capture = start.capture](const json& state) -> Result<json> {
+                    const json started = state.value(capture, json(nullptr));
+                    if (dry_run(state) || !started.is_object() || !started.contains("task"))
+                        return json::object();
+                    auto task = es.find("/_tasks/" + url_encode(started.value("task", "")));
+                    if (!task)
+                        return std::unexpected(task.error());
+                    return json{{"task", task->value_or(json(nullptr))}};
+                },
+                [start, poll = params.poll_interval](const json& state, const json& obs) {
+                    return decide_reindex(start, poll, state, obs);
+                }};
+}
+
+} // namespace detail
+
+using detail::count;
+using detail::dry_run;
+using detail::facts_of;
+using detail::reindex_action;
+using detail::state_error;
+
+namespace {
+
+// The Golang package's input that the Fleet UI shows as "Collect Golang metrics" (es-apis.md §2.2:
+// policy template Golang, input type httpjson; its streams are golang.heap and golang.expvar).
+bool is_golang_input(const json& input) {
+    return input.value("type", "") == "httpjson" && input.value("policy_template", "") == "Golang";
 }
 
 // The body a legacy-format package policy update accepts: only the writable keys (es-apis.md §2.2,
@@ -76,15 +119,6 @@ json collection_state(const json& policy) {
         return {{"input", input.value("enabled", false)}, {"streams", streams}};
     }
     return nullptr;
-}
-
-Action reindex_action(const RepairParams& params, const json& body, const std::string& capture,
-                      const std::string& summary) {
-    std::ostringstream path;
-    path << "/_reindex?wait_for_completion=false&slices=" << params.slices;
-    if (params.requests_per_second > 0)
-        path << "&requests_per_second=" << params.requests_per_second;
-    return Action{Service::elasticsearch, Method::post, path.str(), body, summary, capture};
 }
 
 // "id: type reason" of a reindex's first three failures, for the operator.
@@ -197,7 +231,7 @@ std::string snapshot_name(const RepairParams& params) {
     return "esmend-" + params.data_stream + "-" + params.run_id;
 }
 
-namespace {
+namespace detail {
 
 // Which repository the pre-repair snapshot goes to: --snapshot-repo, else the only one
 // registered; several without a choice, or an unknown one, is the operator's to settle.
@@ -227,13 +261,11 @@ Result<json> choose_snapshot(const RepairParams& params, const json& repositorie
                 {"name", snapshot_name(params)}};
 }
 
-} // namespace
-
-Decision decide_preflight(const RepairParams& params, const json& /*state*/,
-                          const json& observation) {
+std::expected<json, Decision> check_stream(const RepairParams& params, const json& observation) {
     const std::string& ds = params.data_stream;
     if (observation.value("health", "") == "red") {
-        return Decision::fail(state_error("the cluster is red: repair it before moving data"));
+        return std::unexpected(
+            Decision::fail(state_error("the cluster is red: repair it before moving data")));
     }
     const json privileges = observation.value("privileges", json(nullptr));
     if (privileges.is_object() && !privileges.value("has_all_requested", true)) {
@@ -248,30 +280,31 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
             for (const auto& [name, ok] : privs.items())
                 if (!ok.get<bool>())
                     missing += (missing.empty() ? "" : ", ") + index + ":" + name;
-        return Decision::fail(es_client::make_error(
+        return std::unexpected(Decision::fail(es_client::make_error(
             ErrorKind::config, privileges.value("username", std::string("the user")) +
                                    " lacks privileges the repair needs (" + missing +
-                                   "): nothing was changed"));
+                                   "): nothing was changed")));
     }
     const json& stream = observation["data_stream"];
     if (stream.is_null())
-        return Decision::fail(state_error("data stream " + ds + " does not exist"));
+        return std::unexpected(
+            Decision::fail(state_error("data stream " + ds + " does not exist")));
     const json& simulated = observation["simulated"];
     const json settings = simulated.value("settings", json::object());
     const bool tsds = (settings.contains("index") && settings["index"].is_object() &&
                        settings["index"].value("mode", "") == "time_series") ||
                       settings.value("index.mode", "") == "time_series";
     if (tsds) {
-        return Decision::fail(state_error(
-            ds + " is a time series data stream (TSDS): backing indices own fixed time ranges, so "
-                 "it cannot be copied out and back; use Elastic's TSDS reindex procedure"));
+        return std::unexpected(Decision::fail(state_error(
+            ds + " is a time series data stream (TSDS): its backing indices own fixed time "
+                 "ranges, so esmend cannot rewrite them; use Elastic's TSDS reindex procedure")));
     }
     const auto target = mapping_type(simulated.value("mappings", json::object()), params.field);
     const std::string template_name = stream.value("template", "");
     if (!target) {
-        return Decision::fail(
+        return std::unexpected(Decision::fail(
             state_error("the template " + template_name + " does not map " + params.field +
-                        ", so a reinstall would not fix the conflict: upgrade the package first"));
+                        ", so a reinstall would not fix the conflict: upgrade the package first")));
     }
     // Lists of {index, type}, not objects keyed by index: the facts are journaled, and the
     // journal refuses keys that look like credentials (an index named logs-auth.token-x would).
@@ -307,14 +340,32 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
                   {"disk", disk},
                   {"temp_index", temp_index_name(params)}};
     if (disagreeing.empty()) {
-        return Decision::finish("every backing index of " + ds + " maps " + params.field +
-                                    " as the template does (" + *target + "): nothing to repair",
-                                facts);
+        return std::unexpected(Decision::finish("every backing index of " + ds + " maps " +
+                                                    params.field + " as the template does (" +
+                                                    *target + "): nothing to repair",
+                                                facts));
     }
     auto snapshot = choose_snapshot(params, observation.value("repositories", json::array()));
     if (!snapshot)
-        return Decision::fail(snapshot.error(), facts);
+        return std::unexpected(Decision::fail(snapshot.error(), facts));
     facts["snapshot"] = *snapshot;
+    return facts;
+}
+
+} // namespace detail
+
+Decision decide_preflight(const RepairParams& params, const json& /*state*/,
+                          const json& observation) {
+    auto checked = detail::check_stream(params, observation);
+    if (!checked)
+        return checked.error();
+    json& facts = *checked;
+    const std::string& ds = params.data_stream;
+    const std::string template_name = facts.value("template", "");
+    const bool fleet = facts.value("fleet", false);
+    const json package = facts["package"];
+    const json disk = facts["disk"];
+    const auto store = facts.value("store_bytes", std::int64_t{0});
     if (fleet && !package.is_object()) {
         return Decision::fail(state_error("the template " + template_name +
                                           " is Fleet's but names no package to reinstall"),
@@ -336,10 +387,11 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
                         " bytes) below the flood-stage watermark; free disk first"),
             facts);
     }
-    return Decision::done(ds + ": " + std::to_string(docs) + " documents; " +
-                              std::to_string(disagreeing.size()) + " of " +
-                              std::to_string(types.size()) + " backing indices disagree with " +
-                              template_name + " (" + *target + ")",
+    return Decision::done(ds + ": " + std::to_string(facts.value("docs", std::int64_t{0})) +
+                              " documents; " + std::to_string(facts["disagreeing"].size()) +
+                              " of " + std::to_string(facts["index_types"].size()) +
+                              " backing indices disagree with " + template_name + " (" +
+                              facts.value("target_type", "") + ")",
                           facts);
 }
 
@@ -589,6 +641,190 @@ Decision decide_copy_back(const Action& start, const RepairParams& params, const
                                                  " document(s): " + listed);
 }
 
+namespace detail {
+
+Result<json> observe_preflight(es_client::Elasticsearch& es, bool have_kibana,
+                               const std::string& ds) {
+    json obs = {{"kibana", have_kibana}};
+    auto health = es.health();
+    if (!health)
+        return std::unexpected(health.error());
+    obs["health"] = health->status;
+    // What the repair needs, checked up front as Kibana's Upgrade Assistant does
+    // (hasRequiredPrivileges, es-apis.md §3): templates, the stream and esmend's own
+    // indices (temp copy, dead letters, esmend-control). Without security there is
+    // nothing to check: ES answers that security is not enabled.
+    const json ask = {
+        {"cluster", {"monitor", "manage_index_templates"}},
+        {"index",
+         {{{"names", {ds, "esmend-*"}},
+           {"privileges",
+            {"read", "view_index_metadata", "write", "create_index", "delete_index"}}}}}};
+    auto privileges = es.call(Method::post, "/_security/user/_has_privileges", &ask);
+    if (privileges) {
+        obs["privileges"] = *privileges;
+        if (!privileges->value("has_all_requested", true))
+            return obs; // the preflight stops here; reading on could be refused too
+    } else if (privileges.error().message.find("Security must be explicitly enabled") ==
+                   std::string::npos &&
+               privileges.error().es_reason.find("Security must be explicitly enabled") ==
+                   std::string::npos) {
+        return std::unexpected(privileges.error());
+    }
+    auto stream = es.find("/_data_stream/" + url_encode(ds));
+    if (!stream)
+        return std::unexpected(stream.error());
+    obs["data_stream"] = nullptr;
+    if (*stream) {
+        for (const auto& d : (**stream).value("data_streams", json::array()))
+            if (d.value("name", "") == ds)
+                obs["data_stream"] = d;
+    }
+    if (obs["data_stream"].is_null())
+        return obs;
+    const std::string tname = obs["data_stream"].value("template", "");
+    auto mappings = es.call(Method::get, "/" + url_encode(ds) + "/_mapping");
+    if (!mappings)
+        return std::unexpected(mappings.error());
+    obs["mappings"] = *mappings;
+    auto simulated = es.call(Method::post, "/_index_template/_simulate_index/" + url_encode(ds));
+    if (!simulated)
+        return std::unexpected(simulated.error());
+    obs["simulated"] = simulated->value("template", json::object());
+    auto definition = es.find("/_index_template/" + url_encode(tname));
+    if (!definition)
+        return std::unexpected(definition.error());
+    obs["template_definition"] = nullptr;
+    if (*definition) {
+        for (const auto& t : (**definition).value("index_templates", json::array()))
+            if (t.value("name", "") == tname)
+                obs["template_definition"] = t["index_template"];
+    }
+    obs["template_meta"] = obs["template_definition"].is_object()
+                               ? obs["template_definition"].value("_meta", json(nullptr))
+                               : json(nullptr);
+    auto stats = es.call(Method::get, "/" + url_encode(ds) + "/_stats/docs,store");
+    if (!stats)
+        return std::unexpected(stats.error());
+    obs["docs"] = json_int(*stats, json::json_pointer("/_all/primaries/docs/count"));
+    obs["store_bytes"] =
+        json_int(*stats, json::json_pointer("/_all/primaries/store/size_in_bytes"));
+    auto disk = observe_disk(es);
+    if (!disk)
+        return std::unexpected(disk.error());
+    obs["disk"] = *disk;
+    auto repositories = es.call(Method::get, "/_snapshot");
+    if (!repositories)
+        return std::unexpected(repositories.error());
+    obs["repositories"] = json::array();
+    for (const auto& [name, repo] : repositories->items())
+        obs["repositories"].push_back(name);
+    return obs;
+}
+
+Step snapshot_step(es_client::Elasticsearch& es, const RepairParams& params,
+                   const std::string& name) {
+    return Step{name,
+                [&es](const json& state) -> Result<json> {
+                    const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+                    if (!snap.is_object() || dry_run(state))
+                        return json::object();
+                    auto found = es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
+                                         "/" + url_encode(snap.value("name", "")));
+                    if (!found)
+                        return std::unexpected(found.error());
+                    if (!found->has_value())
+                        return json{{"snapshot", nullptr}};
+                    const json listed = (**found).value("snapshots", json::array());
+                    return json{{"snapshot", listed.empty() ? json(nullptr) : listed[0]}};
+                },
+                [params](const json& state, const json& obs) {
+                    return decide_snapshot(params, state, obs);
+                }};
+}
+
+Step verify_copy_step(es_client::Elasticsearch& es, const RepairParams& params,
+                      const std::string& name, const std::string& original, const std::string& copy,
+                      const es_client::Cancellation* cancel, const std::string& stake) {
+    return Step{
+        name,
+        [&es, original, copy, params, cancel](const json& state) -> Result<json> {
+            if (dry_run(state))
+                return json{{"planned", true}};
+            auto counted = count(es, original);
+            if (!counted)
+                return std::unexpected(counted.error());
+            auto copied = count(es, copy);
+            if (!copied)
+                return std::unexpected(copied.error());
+            json obs = {{"original", *counted}, {"copy", *copied}};
+            if (params.verify == "checksum") {
+                auto a = checksum_documents(es, original, nullptr, cancel);
+                if (!a)
+                    return std::unexpected(a.error());
+                auto b = checksum_documents(es, copy, nullptr, cancel);
+                if (!b)
+                    return std::unexpected(b.error());
+                obs["checksums"] = {{"original", a->hex()}, {"copy", b->hex()}};
+            }
+            return obs;
+        },
+        [original, copy, params, stake](const json&, const json& obs) {
+            if (obs.value("planned", false))
+                return Decision::done(
+                    "would compare the document counts" +
+                    std::string(params.verify == "checksum" ? " and checksums" : "") + " of " +
+                    original + " and " + copy);
+            const auto n_original = obs.value("original", std::int64_t{0});
+            const auto n_copy = obs.value("copy", std::int64_t{0});
+            if (n_original != n_copy) {
+                return Decision::fail(state_error(
+                    "the copy " + copy + " has " + std::to_string(n_copy) + " documents, " +
+                    original + " has " + std::to_string(n_original) + ": " + stake));
+            }
+            const json sums = obs.value("checksums", json(nullptr));
+            if (sums.is_object() && sums["original"] != sums["copy"]) {
+                return Decision::fail(
+                    state_error("the copy " + copy + " has the same count as " + original +
+                                " but not the same documents (checksum " + sums.value("copy", "") +
+                                " vs " + sums.value("original", "") + "): " + stake));
+            }
+            json facts = {{"docs", n_copy}};
+            if (sums.is_object())
+                facts["checksum"] = sums["copy"];
+            return Decision::done(
+                "verified: " + std::to_string(n_copy) + " documents in both" +
+                    (sums.is_object() ? ", checksum " + sums.value("copy", "") : std::string()),
+                facts);
+        }};
+}
+
+Result<json> field_types(es_client::Elasticsearch& es, const std::string& target,
+                         const std::string& field) {
+    auto caps = es.call(Method::get,
+                        "/" + url_encode(target) + "/_field_caps?fields=" + url_encode(field));
+    if (!caps)
+        return std::unexpected(caps.error());
+    json types = json::array();
+    const json mapped = caps->value("fields", json::object()).value(field, json::object());
+    for (const auto& [type, info] : mapped.items())
+        types.push_back(type);
+    return types;
+}
+
+Action delete_snapshot_action(const json& snap) {
+    const std::string where = snap.value("repository", "") + ":" + snap.value("name", "");
+    return Action{Service::elasticsearch,
+                  Method::del,
+                  "/_snapshot/" + url_encode(snap.value("repository", "")) + "/" +
+                      url_encode(snap.value("name", "")),
+                  std::nullopt,
+                  "delete the snapshot " + where + " (--delete-snapshot)",
+                  {}};
+}
+
+} // namespace detail
+
 std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
                                const RepairParams& params, es_client::Clock& clock,
                                const es_client::Cancellation* cancel) {
@@ -613,89 +849,13 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
         return listed->value("items", json::array());
     };
 
-    steps.push_back(Step{
-        names[0],
-        [&es, kibana, ds](const json&) -> Result<json> {
-            json obs = {{"kibana", kibana != nullptr}};
-            auto health = es.health();
-            if (!health)
-                return std::unexpected(health.error());
-            obs["health"] = health->status;
-            // What the repair needs, checked up front as Kibana's Upgrade Assistant does
-            // (hasRequiredPrivileges, es-apis.md §3): templates, the stream and esmend's own
-            // indices (temp copy, dead letters, esmend-control). Without security there is
-            // nothing to check: ES answers that security is not enabled.
-            const json ask = {
-                {"cluster", {"monitor", "manage_index_templates"}},
-                {"index",
-                 {{{"names", {ds, "esmend-*"}},
-                   {"privileges",
-                    {"read", "view_index_metadata", "write", "create_index", "delete_index"}}}}}};
-            auto privileges = es.call(Method::post, "/_security/user/_has_privileges", &ask);
-            if (privileges) {
-                obs["privileges"] = *privileges;
-                if (!privileges->value("has_all_requested", true))
-                    return obs; // the preflight stops here; reading on could be refused too
-            } else if (privileges.error().message.find("Security must be explicitly enabled") ==
-                           std::string::npos &&
-                       privileges.error().es_reason.find("Security must be explicitly enabled") ==
-                           std::string::npos) {
-                return std::unexpected(privileges.error());
-            }
-            auto stream = es.find("/_data_stream/" + url_encode(ds));
-            if (!stream)
-                return std::unexpected(stream.error());
-            obs["data_stream"] = nullptr;
-            if (*stream) {
-                for (const auto& d : (**stream).value("data_streams", json::array()))
-                    if (d.value("name", "") == ds)
-                        obs["data_stream"] = d;
-            }
-            if (obs["data_stream"].is_null())
-                return obs;
-            const std::string tname = obs["data_stream"].value("template", "");
-            auto mappings = es.call(Method::get, "/" + url_encode(ds) + "/_mapping");
-            if (!mappings)
-                return std::unexpected(mappings.error());
-            obs["mappings"] = *mappings;
-            auto simulated =
-                es.call(Method::post, "/_index_template/_simulate_index/" + url_encode(ds));
-            if (!simulated)
-                return std::unexpected(simulated.error());
-            obs["simulated"] = simulated->value("template", json::object());
-            auto definition = es.find("/_index_template/" + url_encode(tname));
-            if (!definition)
-                return std::unexpected(definition.error());
-            obs["template_definition"] = nullptr;
-            if (*definition) {
-                for (const auto& t : (**definition).value("index_templates", json::array()))
-                    if (t.value("name", "") == tname)
-                        obs["template_definition"] = t["index_template"];
-            }
-            obs["template_meta"] = obs["template_definition"].is_object()
-                                       ? obs["template_definition"].value("_meta", json(nullptr))
-                                       : json(nullptr);
-            auto stats = es.call(Method::get, "/" + url_encode(ds) + "/_stats/docs,store");
-            if (!stats)
-                return std::unexpected(stats.error());
-            obs["docs"] = json_int(*stats, json::json_pointer("/_all/primaries/docs/count"));
-            obs["store_bytes"] =
-                json_int(*stats, json::json_pointer("/_all/primaries/store/size_in_bytes"));
-            auto disk = observe_disk(es);
-            if (!disk)
-                return std::unexpected(disk.error());
-            obs["disk"] = *disk;
-            auto repositories = es.call(Method::get, "/_snapshot");
-            if (!repositories)
-                return std::unexpected(repositories.error());
-            obs["repositories"] = json::array();
-            for (const auto& [name, repo] : repositories->items())
-                obs["repositories"].push_back(name);
-            return obs;
-        },
-        [params](const json& state, const json& obs) {
-            return decide_preflight(params, state, obs);
-        }});
+    steps.push_back(Step{names[0],
+                         [&es, kibana, ds](const json&) -> Result<json> {
+                             return detail::observe_preflight(es, kibana != nullptr, ds);
+                         },
+                         [params](const json& state, const json& obs) {
+                             return decide_preflight(params, state, obs);
+                         }});
 
     steps.push_back(
         Step{names[1],
@@ -797,25 +957,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
 
     // The snapshot of the stream before anything of it is touched (es-apis.md §1.11), polled
     // until it is SUCCESS; the repository was chosen by the preflight.
-    steps.push_back(Step{names[3],
-                         [&es](const json& state) -> Result<json> {
-                             const json snap =
-                                 facts_of(state, "preflight").value("snapshot", json(nullptr));
-                             if (!snap.is_object() || dry_run(state))
-                                 return json::object();
-                             auto found =
-                                 es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
-                                         "/" + url_encode(snap.value("name", "")));
-                             if (!found)
-                                 return std::unexpected(found.error());
-                             if (!found->has_value())
-                                 return json{{"snapshot", nullptr}};
-                             const json listed = (**found).value("snapshots", json::array());
-                             return json{{"snapshot", listed.empty() ? json(nullptr) : listed[0]}};
-                         },
-                         [params](const json& state, const json& obs) {
-                             return decide_snapshot(params, state, obs);
-                         }});
+    steps.push_back(detail::snapshot_step(es, params, names[3]));
 
     steps.push_back(Step{names[4],
                          [&es, temp](const json&) -> Result<json> {
@@ -853,74 +995,18 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             request["dest"]["pipeline"] = "_none";
         const Action start =
             reindex_action(params, request, capture, "reindex " + from + " into " + to);
-        return Step{name,
-                    [&es, capture](const json& state) -> Result<json> {
-                        const json started = state.value(capture, json(nullptr));
-                        if (dry_run(state) || !started.is_object() || !started.contains("task"))
-                            return json::object();
-                        auto task = es.find("/_tasks/" + url_encode(started.value("task", "")));
-                        if (!task)
-                            return std::unexpected(task.error());
-                        return json{{"task", task->value_or(json(nullptr))}};
-                    },
-                    [start, params, back](const json& state, const json& obs) {
-                        return back ? decide_copy_back(start, params, state, obs)
-                                    : decide_reindex(start, params.poll_interval, state, obs);
-                    }};
+        Step step = detail::reindex_task_step(es, params, name, start);
+        if (back) {
+            step.decide = [start, params](const json& state, const json& obs) {
+                return decide_copy_back(start, params, state, obs);
+            };
+        }
+        return step;
     };
     steps.push_back(reindex_step(names[5], "copy_task", ds, temp, false));
 
-    steps.push_back(Step{
-        names[6],
-        [&es, ds, temp, params, cancel](const json& state) -> Result<json> {
-            if (dry_run(state))
-                return json{{"planned", true}};
-            auto original = count(es, ds);
-            if (!original)
-                return std::unexpected(original.error());
-            auto copy = count(es, temp);
-            if (!copy)
-                return std::unexpected(copy.error());
-            json obs = {{"original", *original}, {"copy", *copy}};
-            if (params.verify == "checksum") {
-                auto a = checksum_documents(es, ds, nullptr, cancel);
-                if (!a)
-                    return std::unexpected(a.error());
-                auto b = checksum_documents(es, temp, nullptr, cancel);
-                if (!b)
-                    return std::unexpected(b.error());
-                obs["checksums"] = {{"original", a->hex()}, {"copy", b->hex()}};
-            }
-            return obs;
-        },
-        [ds, temp, params](const json&, const json& obs) {
-            if (obs.value("planned", false))
-                return Decision::done(
-                    "would compare the document counts" +
-                    std::string(params.verify == "checksum" ? " and checksums" : "") + " of " + ds +
-                    " and " + temp);
-            const auto original = obs.value("original", std::int64_t{0});
-            const auto copy = obs.value("copy", std::int64_t{0});
-            if (original != copy) {
-                return Decision::fail(state_error(
-                    "the copy " + temp + " has " + std::to_string(copy) + " documents, " + ds +
-                    " has " + std::to_string(original) + ": nothing was deleted"));
-            }
-            const json sums = obs.value("checksums", json(nullptr));
-            if (sums.is_object() && sums["original"] != sums["copy"]) {
-                return Decision::fail(
-                    state_error("the copy " + temp + " has the same count as " + ds +
-                                " but not the same documents (checksum " + sums.value("copy", "") +
-                                " vs " + sums.value("original", "") + "): nothing was deleted"));
-            }
-            json facts = {{"docs", copy}};
-            if (sums.is_object())
-                facts["checksum"] = sums["copy"];
-            return Decision::done(
-                "verified: " + std::to_string(copy) + " documents in both" +
-                    (sums.is_object() ? ", checksum " + sums.value("copy", "") : std::string()),
-                facts);
-        }});
+    steps.push_back(
+        detail::verify_copy_step(es, params, names[6], ds, temp, cancel, "nothing was deleted"));
 
     steps.push_back(Step{
         names[7],
@@ -1100,20 +1186,14 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
                     return std::unexpected(copy_sum.error());
                 sums = {{"restored", back_sum->hex()}, {"copy", copy_sum->hex()}};
             }
-            auto caps = es.call(Method::get, "/" + url_encode(ds) +
-                                                 "/_field_caps?fields=" + url_encode(params.field));
-            if (!caps)
-                return std::unexpected(caps.error());
-            json types = json::array();
-            const json field =
-                caps->value("fields", json::object()).value(params.field, json::object());
-            for (const auto& [type, info] : field.items())
-                types.push_back(type);
+            auto types = detail::field_types(es, ds, params.field);
+            if (!types)
+                return std::unexpected(types.error());
             return json{{"restored", *restored},
                         {"checksums", sums},
                         {"copy", *copy},
                         {"dead_lettered", dead_lettered},
-                        {"types", types}};
+                        {"types", *types}};
         },
         [ds, temp, dead_letter, params](const json& state, const json& obs) {
             if (obs.value("planned", false))
@@ -1194,50 +1274,42 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
              }});
 
     // The temp index, and the snapshot only when --delete-snapshot asked for it.
-    steps.push_back(Step{
-        names[13],
-        [&es, temp, params](const json& state) -> Result<json> {
-            auto found = es.find("/" + url_encode(temp));
-            if (!found)
-                return std::unexpected(found.error());
-            json obs = {{"exists", found->has_value()}, {"snapshot_exists", false}};
-            const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
-            if (params.delete_snapshot && snap.is_object() && !dry_run(state)) {
-                auto taken = es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
-                                     "/" + url_encode(snap.value("name", "")));
-                if (!taken)
-                    return std::unexpected(taken.error());
-                obs["snapshot_exists"] = taken->has_value();
-            }
-            return obs;
-        },
-        [temp, params](const json& state, const json& obs) {
-            std::vector<Action> actions;
-            if (obs.value("exists", false) || dry_run(state)) {
-                actions.push_back(Action{Service::elasticsearch,
-                                         Method::del,
-                                         "/" + url_encode(temp),
-                                         std::nullopt,
-                                         "delete the temp index " + temp,
-                                         {}});
-            }
-            const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
-            if (params.delete_snapshot && snap.is_object() &&
-                (obs.value("snapshot_exists", false) || dry_run(state))) {
-                const std::string where =
-                    snap.value("repository", "") + ":" + snap.value("name", "");
-                actions.push_back(Action{Service::elasticsearch,
-                                         Method::del,
-                                         "/_snapshot/" + url_encode(snap.value("repository", "")) +
-                                             "/" + url_encode(snap.value("name", "")),
-                                         std::nullopt,
-                                         "delete the snapshot " + where + " (--delete-snapshot)",
-                                         {}});
-            }
-            if (actions.empty())
-                return Decision::done(temp + " is deleted");
-            return Decision::act(std::move(actions));
-        }});
+    steps.push_back(
+        Step{names[13],
+             [&es, temp, params](const json& state) -> Result<json> {
+                 auto found = es.find("/" + url_encode(temp));
+                 if (!found)
+                     return std::unexpected(found.error());
+                 json obs = {{"exists", found->has_value()}, {"snapshot_exists", false}};
+                 const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+                 if (params.delete_snapshot && snap.is_object() && !dry_run(state)) {
+                     auto taken = es.find("/_snapshot/" + url_encode(snap.value("repository", "")) +
+                                          "/" + url_encode(snap.value("name", "")));
+                     if (!taken)
+                         return std::unexpected(taken.error());
+                     obs["snapshot_exists"] = taken->has_value();
+                 }
+                 return obs;
+             },
+             [temp, params](const json& state, const json& obs) {
+                 std::vector<Action> actions;
+                 if (obs.value("exists", false) || dry_run(state)) {
+                     actions.push_back(Action{Service::elasticsearch,
+                                              Method::del,
+                                              "/" + url_encode(temp),
+                                              std::nullopt,
+                                              "delete the temp index " + temp,
+                                              {}});
+                 }
+                 const json snap = facts_of(state, "preflight").value("snapshot", json(nullptr));
+                 if (params.delete_snapshot && snap.is_object() &&
+                     (obs.value("snapshot_exists", false) || dry_run(state))) {
+                     actions.push_back(detail::delete_snapshot_action(snap));
+                 }
+                 if (actions.empty())
+                     return Decision::done(temp + " is deleted");
+                 return Decision::act(std::move(actions));
+             }});
     return steps;
 }
 

@@ -411,3 +411,107 @@ TEST(RepairSnapshot, TakenThenPolledUntilSuccess) {
     EXPECT_EQ(d.kind, Decision::Kind::done);
     EXPECT_TRUE(d.actions.empty());
 }
+
+// ---- The online strategy (issue #8) ----
+
+namespace {
+
+const std::string k_old = ".ds-logs-golang.heap-default-2026.11.01-000001";
+const std::string k_write = ".ds-logs-golang.heap-default-2026.11.08-000002";
+
+json online_observation(bool modify) {
+    json obs = scenario_observation();
+    obs["version"] = {{"number", modify ? "8.19.0" : "7.15.2"}, {"modify_data_stream", modify}};
+    obs["data_stream"]["indices"] = {{{"index_name", k_old}}, {{"index_name", k_write}}};
+    obs["index_stats"] = {{k_old, {{"bytes", 600'000}}}, {k_write, {{"bytes", 400'000}}}};
+    return obs;
+}
+
+// A run state after the preflight (one index to rewrite) and the given completed steps.
+json online_state(const std::vector<std::string>& completed) {
+    RepairParams p = params();
+    const Decision pre = decide_online_preflight(p, json::object(), online_observation(true));
+    json state = {{"facts", {{"preflight", pre.facts}}}, {"completed", {"preflight"}}};
+    for (const auto& step : completed)
+        state["completed"].push_back(step);
+    state["facts"]["block_1"] = {{"original", {{"lifecycle_name", "logs"}}}};
+    return state;
+}
+
+} // namespace
+
+TEST(RepairOnlinePreflight, BelowSevenSixteenIsRefusedWithTheReason) {
+    const Decision d = decide_online_preflight(params(), json::object(), online_observation(false));
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::config);
+    EXPECT_NE(d.error->message.find("7.16.0"), std::string::npos) << d.error->message;
+    EXPECT_NE(d.error->message.find("7.15.2"), std::string::npos) << d.error->message;
+    EXPECT_NE(d.error->message.find("--strategy offline"), std::string::npos) << d.error->message;
+}
+
+TEST(RepairOnlinePreflight, OnlyTheDisagreeingIndicesAreRewrittenOldestFirst) {
+    const Decision d = decide_online_preflight(params(), json::object(), online_observation(true));
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    ASSERT_EQ(d.facts["rewrite"].size(), 1U);
+    EXPECT_EQ(d.facts["rewrite"][0]["index"], k_old);
+    EXPECT_EQ(d.facts["rewrite"][0]["new_index"],
+              "esmend-r1-ds-logs-golang.heap-default-2026.11.01-000001");
+    EXPECT_EQ(d.facts["write_index"], k_write);
+    EXPECT_EQ(online_step_names(1).size(), 12U);
+}
+
+TEST(RepairOnlinePreflight, TheLargestIndexMustFitOnDisk) {
+    json obs = online_observation(true);
+    obs["disk"] = {{"available_bytes", 5'500'000}, {"total_bytes", 100'000'000}};
+    obs["index_stats"][k_old]["bytes"] = 1'000'000;
+    const Decision d = decide_online_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.error->message.find("not enough disk"), std::string::npos) << d.error->message;
+}
+
+TEST(RepairOnlineSwap, NothingIsSwappedBeforeTheCopyIsVerified) {
+    const json obs = {{"indices", {k_old, k_write}}, {"lifecycle_name", ""}};
+    const Decision d = decide_swap(params(), 1, online_state({}), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.error->message.find("not verified"), std::string::npos);
+}
+
+TEST(RepairOnlineSwap, OneAtomicModifyThenTheLifecyclePolicy) {
+    const json state = online_state({"verify_1"});
+    const std::string fixed = "esmend-r1-ds-logs-golang.heap-default-2026.11.01-000001";
+    Decision d = decide_swap(params(), 1, state, {{"indices", {k_old, k_write}}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 2U);
+    EXPECT_EQ(d.actions[0].path, "/_data_stream/_modify");
+    const json& actions = (*d.actions[0].body)["actions"];
+    ASSERT_EQ(actions.size(), 2U);
+    EXPECT_EQ(actions[0]["remove_backing_index"]["index"], k_old);
+    EXPECT_EQ(actions[1]["add_backing_index"]["index"], fixed);
+    EXPECT_EQ(d.actions[1].path, "/" + fixed + "/_settings");
+    EXPECT_EQ((*d.actions[1].body)["index.lifecycle.name"], "logs");
+
+    // Swapped, but killed before the policy was set: only the policy is left to do.
+    d = decide_swap(params(), 1, state, {{"indices", {fixed, k_write}}, {"lifecycle_name", ""}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 1U);
+    EXPECT_EQ(d.actions[0].path, "/" + fixed + "/_settings");
+    d = decide_swap(params(), 1, state,
+                    {{"indices", {fixed, k_write}}, {"lifecycle_name", "logs"}});
+    EXPECT_EQ(d.kind, Decision::Kind::done);
+    // Neither in the stream: something else changed it; never guess.
+    d = decide_swap(params(), 1, state, {{"indices", {k_write}}});
+    EXPECT_EQ(d.kind, Decision::Kind::fail);
+}
+
+TEST(RepairOnlineUndo, ForgettingUnswappedUnitsKeepsSwappedOnes) {
+    json state = online_state({"block_1", "create_1", "copy_1"});
+    state["copy_task_1"] = {{"task", "node:1"}};
+    json undone = forget_unswapped(state);
+    EXPECT_EQ(undone["completed"], json::array({"preflight"}));
+    EXPECT_FALSE(undone.contains("copy_task_1"));
+    EXPECT_FALSE(undone["facts"].contains("block_1"));
+
+    json swapped =
+        online_state({"block_1", "create_1", "copy_1", "settings_1", "verify_1", "swap_1"});
+    EXPECT_EQ(forget_unswapped(swapped), swapped);
+}

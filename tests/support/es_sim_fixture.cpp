@@ -15,9 +15,13 @@ EsSim::EsSim(es_sim::Options options)
         return;
     }
     m_url = m_server->url();
+    m_es = new_client();
+}
+
+std::unique_ptr<es_client::Elasticsearch> EsSim::new_client() const {
     es_client::TransportOptions t;
     t.hosts = {*es_client::parse_base_url(m_url, 9200)};
-    m_es = std::make_unique<es_client::Elasticsearch>(std::shared_ptr<es_client::Transport>(
+    return std::make_unique<es_client::Elasticsearch>(std::shared_ptr<es_client::Transport>(
         std::move(*es_client::CurlTransport::create(std::move(t)))));
 }
 

@@ -20,6 +20,8 @@ public:
     // Kibana's URL when started with a Kibana port (es_sim::Options::kibana_port), else empty.
     [[nodiscard]] std::string kibana_url() const { return m_server->kibana_url(); }
     [[nodiscard]] es_client::Elasticsearch& es() { return *m_es; }
+    // A client of its own, for a test thread that calls es-sim while another call runs.
+    [[nodiscard]] std::unique_ptr<es_client::Elasticsearch> new_client() const;
 
     // A JSON request that must succeed (the test fails otherwise); returns the body.
     nlohmann::json call(es_client::Method method, const std::string& path,

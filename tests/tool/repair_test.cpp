@@ -11,12 +11,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -40,11 +43,16 @@ es_sim::Options scenario(std::int64_t agent_period_ms = 200) {
     return o;
 }
 
-// Runs `esmend repair ARGS` with its journals in `state` (never the user's own directory).
+// Runs `esmend repair ARGS` with its journals in `state` (never the user's own directory). A new
+// run without --strategy runs the offline playbook, which most of these tests are about (auto
+// would pick online on es-sim's 8.19); the online tests name their strategy.
 ProcessResult repair(const EsSim& sim, const TempDir& state, std::vector<std::string> args,
                      std::map<std::string, std::string> extra_env = {}) {
     std::vector<std::string> argv{ESMEND_BINARY, "repair"};
     argv.insert(argv.end(), args.begin(), args.end());
+    const bool new_run = !args.empty() && (args[0] == "--data-stream" || args[0] == "--from-audit");
+    if (new_run && std::find(args.begin(), args.end(), "--strategy") == args.end())
+        argv.insert(argv.end(), {"--strategy", "offline"});
     std::map<std::string, std::string> env = {{"ELASTICSEARCH_HOSTS", sim.url()},
                                               {"KIBANA_HOST", sim.kibana_url()},
                                               {"ESMEND_CONFIG", ""},
@@ -278,6 +286,18 @@ std::string only_run(const TempDir& state) {
     return id;
 }
 
+// Runs `esmend repair ARGS` with the kill hook at `point` (ESMEND_TEST_KILL_AFTER: SIGKILL there,
+// as a crash would) and returns the run's id from its journal ("" when the hook did not fire).
+std::string killed_at(const EsSim& sim, const TempDir& state, std::vector<std::string> args,
+                      const std::string& point) {
+    const auto killed = repair(sim, state, std::move(args), {{"ESMEND_TEST_KILL_AFTER", point}});
+    if (killed.exit_code == 0) {
+        ADD_FAILURE() << "the hook did not fire at " << point << ": " << killed.err;
+        return {};
+    }
+    return only_run(state);
+}
+
 // Issue #7's kill tests: SIGKILL after every step boundary (and right after each reindex task
 // started), then `esmend repair resume` finishes with every document there exactly once.
 class RepairKilled : public ::testing::TestWithParam<std::string> {};
@@ -286,11 +306,8 @@ TEST_P(RepairKilled, ResumeFinishesWithNothingLostOrDuplicated) {
     EsSim sim(scenario());
     const auto before = documents(sim, k_heap);
     TempDir state;
-    const auto killed =
-        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
-               {{"ESMEND_TEST_KILL_AFTER", GetParam()}});
-    ASSERT_NE(killed.exit_code, 0) << "the hook did not fire: " << killed.err;
-    const std::string id = only_run(state);
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"}, GetParam());
     ASSERT_FALSE(id.empty());
     const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -336,11 +353,9 @@ TEST_P(RepairKilledMidCopy, ResumeWatchesTheRunningTaskToTheEnd) {
     EsSim sim(options);
     const auto before = documents(sim, k_heap);
     TempDir state;
-    const auto killed =
-        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
-               {{"ESMEND_TEST_KILL_AFTER", GetParam()}});
-    ASSERT_NE(killed.exit_code, 0) << "the hook did not fire: " << killed.err;
-    const std::string id = only_run(state);
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"}, GetParam());
+    ASSERT_FALSE(id.empty());
     const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     const auto after = documents(sim, k_heap); // fails on a duplicate _id
@@ -375,14 +390,12 @@ TEST_P(RepairRestarted, AVanishedHalfDoneReindexIsRedoneWithoutDuplicates) {
     EsSim sim(options);
     const auto before = documents(sim, k_heap);
     TempDir state;
-    const auto killed =
-        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
-               {{"ESMEND_TEST_KILL_AFTER", GetParam()}});
-    ASSERT_NE(killed.exit_code, 0) << killed.err;
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"}, GetParam());
+    ASSERT_FALSE(id.empty());
     // Wait until the task has copied something, then restart the node under it.
     ASSERT_TRUE(reindex_progressed(sim)) << "the reindex never made progress";
     sim.call(Method::post, "/_sim/restart");
-    const std::string id = only_run(state);
     const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     const auto after = documents(sim, k_heap); // fails on a duplicate _id
@@ -403,11 +416,9 @@ TEST(RepairBadDocuments, StopByDefaultThenDeadLetterOnResume) {
     EsSim sim(scenario());
     const auto before = documents(sim, k_heap);
     TempDir state;
-    const auto killed =
-        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
-               {{"ESMEND_TEST_KILL_AFTER", "delete_template"}});
-    ASSERT_NE(killed.exit_code, 0) << killed.err;
-    const std::string id = only_run(state);
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"}, "delete_template");
+    ASSERT_FALSE(id.empty());
     const std::string temp = "esmend-tmp-" + k_heap + "-" + id;
     // The verified copy holds one more keyword-era document whose host.ip is no IP.
     const json bad = {{"@timestamp", "2026-11-20T10:00:00.000Z"},
@@ -547,12 +558,11 @@ TEST(RepairFromAudit, DataViewAndPatternNeedFromAudit) {
 TEST(RepairVerifyChecksum, ACopyWithTheRightCountButOtherDocumentsDeletesNothing) {
     EsSim sim(scenario());
     TempDir state;
-    const auto killed =
-        repair(sim, state,
-               {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3", "--verify", "checksum"},
-               {{"ESMEND_TEST_KILL_AFTER", "copy_out"}});
-    ASSERT_NE(killed.exit_code, 0) << killed.err;
-    const std::string id = only_run(state);
+    const std::string id = killed_at(
+        sim, state,
+        {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3", "--verify", "checksum"},
+        "copy_out");
+    ASSERT_FALSE(id.empty());
     const std::string temp = "esmend-tmp-" + k_heap + "-" + id;
     // One document of the copy altered in place: the count stays the same.
     sim.call(Method::post, "/" + temp + "/_refresh");
@@ -602,16 +612,14 @@ TEST(RepairRollover, ACopyBackRedoneAfterARolloverLeavesNoDuplicates) {
     EsSim sim(options);
     const auto before = documents(sim, k_heap);
     TempDir state;
-    const auto killed =
-        repair(sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"},
-               {{"ESMEND_TEST_KILL_AFTER", "back_task"}});
-    ASSERT_NE(killed.exit_code, 0) << killed.err;
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--yes", "--quiet-period", "0.3"}, "back_task");
+    ASSERT_FALSE(id.empty());
     ASSERT_TRUE(reindex_progressed(sim)) << "the copy back never made progress";
     const auto rolled = sim.call(Method::post, "/" + k_heap + "/_rollover");
     ASSERT_EQ(rolled.value("rolled_over", false), true) << rolled.dump();
     sim.call(Method::post, "/_sim/restart");
 
-    const std::string id = only_run(state);
     const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     // The redone copy did create twins, and they were removed from the newer generation.
@@ -689,4 +697,327 @@ TEST(RepairInterrupted, CtrlCStopsAtASafePointAndResumeFinishes) {
     const auto after = documents(sim, k_heap);
     for (const auto& [doc_id, source] : before)
         EXPECT_TRUE(after.contains(doc_id)) << "lost " << doc_id;
+}
+
+// ---- The online strategy (issue #8) ----
+
+namespace {
+
+// The backing indices of a data stream, oldest first.
+std::vector<std::string> backing(EsSim& sim, const std::string& ds) {
+    std::vector<std::string> out;
+    const json streams = sim.call(
+        Method::get, "/_data_stream/" + ds); // named: ranging over part of a temporary dangles
+    for (const auto& i : streams["data_streams"][0]["indices"])
+        out.push_back(i["index_name"].get<std::string>());
+    return out;
+}
+
+json flat_settings(EsSim& sim, const std::string& index) {
+    const json all = sim.call(Method::get, "/" + index + "/_settings?flat_settings=true");
+    return all.contains(index) ? all[index]["settings"] : json::object();
+}
+
+// Every document is there exactly once with its _source, and host.ip is only ip in the stream.
+void expect_repaired(EsSim& sim, const std::map<std::string, json>& before) {
+    const auto after = documents(sim, k_heap); // fails on a duplicate _id
+    for (const auto& [doc_id, source] : before) {
+        const auto it = after.find(doc_id);
+        ASSERT_NE(it, after.end()) << "lost " << doc_id;
+        EXPECT_EQ(it->second, source) << doc_id;
+    }
+    const auto types = field_types(sim, k_heap, "host.ip");
+    EXPECT_EQ(types.size(), 1U);
+    EXPECT_TRUE(types.contains("ip"));
+}
+
+// Polls `target`'s _count (no refresh: what a dashboard would see) from a thread of its own
+// until stopped, keeping every sample.
+class CountWatcher {
+public:
+    CountWatcher(EsSim& sim, std::string target) : m_es(sim.new_client()) {
+        m_thread = std::thread([this, target = std::move(target)] {
+            while (!m_stop.load()) {
+                auto r = m_es->call(Method::get, "/" + target + "/_count");
+                if (r) {
+                    const std::lock_guard lock(m_mutex);
+                    m_samples.push_back(r->value("count", std::int64_t{-1}));
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        });
+    }
+    ~CountWatcher() { stop(); }
+    std::vector<std::int64_t> stop() {
+        m_stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+        const std::lock_guard lock(m_mutex);
+        return m_samples;
+    }
+
+private:
+    std::unique_ptr<es_client::Elasticsearch> m_es;
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::vector<std::int64_t> m_samples;
+    std::thread m_thread;
+};
+
+} // namespace
+
+// The issue's proof: with the agent writing every 200 ms throughout, `repair --from-audit
+// --strategy online` rewrites each stream's keyword-era backing index, swaps it in and deletes
+// the old one; collection is never paused, the streams' count never drops (each sample is at
+// least the one before), field_caps on logs-* shows host.ip only as ip, and ILM's view (policy,
+// origination date) is kept on every rewritten index.
+TEST(RepairOnline, FixesTheStreamsWhileCollectionGoesOn) {
+    auto options = scenario();
+    options.scenario_docs = 1500;
+    options.reindex_docs_per_second = 2000; // each copy takes most of a second
+    EsSim sim(options);
+    const std::vector<std::string> streams = {k_heap, "logs-golang.expvar-default"};
+    std::map<std::string, std::map<std::string, json>> before;
+    std::map<std::string, json> old_settings; // by old index
+    for (const auto& ds : streams) {
+        before[ds] = documents(sim, ds);
+        const std::string old_index = backing(sim, ds).front();
+        old_settings[old_index] = flat_settings(sim, old_index);
+        ASSERT_EQ(old_settings[old_index].value("index.lifecycle.name", ""), "logs");
+    }
+
+    TempDir state;
+    CountWatcher watcher(sim, k_heap + ",logs-golang.expvar-default");
+    const auto r = repair(sim, state, {"--from-audit", "--strategy", "online", "--yes", "--json"});
+    const auto samples = watcher.stop();
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json result = parse_out(r);
+    EXPECT_EQ(result["status"], "done");
+    ASSERT_EQ(result["runs"].size(), 2U) << result.dump(2);
+
+    // The count never dropped, and the agent kept writing during the repair.
+    ASSERT_GT(samples.size(), 10U);
+    for (std::size_t i = 1; i < samples.size(); ++i)
+        ASSERT_GE(samples[i], samples[i - 1]) << "the count dropped at sample " << i;
+    EXPECT_GT(samples.back(), samples.front()) << "no document arrived during the repair";
+    EXPECT_TRUE(golang_input_enabled(sim));
+    EXPECT_FALSE(exists(sim, "/esmend-control/_doc/pause%3A" + k_heap));
+
+    // field_caps on logs-*: host.ip is ip everywhere now.
+    const auto types = field_types(sim, "logs-*", "host.ip");
+    EXPECT_EQ(types.size(), 1U);
+    EXPECT_TRUE(types.contains("ip"));
+    for (const auto& run : result["runs"]) {
+        EXPECT_EQ(run["status"], "done") << run.dump(2);
+        EXPECT_EQ(run["strategy"], "online");
+        const std::string ds = run["data_stream"];
+        const auto after = documents(sim, ds); // fails on a duplicate _id
+        for (const auto& [doc_id, source] : before[ds]) {
+            const auto it = after.find(doc_id);
+            ASSERT_NE(it, after.end()) << "lost " << doc_id;
+            EXPECT_EQ(it->second, source) << doc_id;
+        }
+        ASSERT_EQ(run["rewrites"].size(), 1U);
+        const std::string old_index = run["rewrites"][0]["index"];
+        const std::string new_index = run["rewrites"][0]["new_index"];
+        const auto now = backing(sim, ds);
+        EXPECT_EQ(now.front(), new_index);
+        EXPECT_EQ(std::count(now.begin(), now.end(), old_index), 0);
+        EXPECT_FALSE(exists(sim, "/" + old_index));
+        // ILM: the new index has the old one's policy and ages from the old one's creation.
+        const json& old = old_settings[old_index];
+        const json fixed = flat_settings(sim, new_index);
+        EXPECT_EQ(fixed.value("index.lifecycle.name", ""), "logs");
+        EXPECT_EQ(fixed.value("index.lifecycle.origination_date", ""),
+                  old.value("index.creation_date", "?"));
+        EXPECT_EQ(fixed.value("index.hidden", ""), "true");
+        EXPECT_EQ(fixed.value("index.number_of_replicas", ""),
+                  old.value("index.number_of_replicas", "?"));
+        EXPECT_FALSE(fixed.contains("index.refresh_interval")); // back to the default
+        EXPECT_FALSE(fixed.contains("index.blocks.write"));
+    }
+}
+
+// auto picks online on 8.19 and the dry run says why; nothing changes.
+TEST(RepairOnline, AutoPicksOnlineAndTheDryRunSaysWhy) {
+    EsSim sim(scenario());
+    const std::string old_index = backing(sim, k_heap).front();
+    TempDir state;
+    const auto r =
+        repair(sim, state, {"--data-stream", k_heap, "--strategy", "auto", "--dry-run", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json plan = parse_out(r);
+    EXPECT_EQ(plan["strategy"], "online");
+    EXPECT_NE(plan["strategy_reason"].get<std::string>().find("_data_stream/_modify"),
+              std::string::npos);
+    bool swaps = false;
+    for (const auto& step : plan["steps"])
+        for (const auto& request : step["requests"])
+            swaps = swaps || request["path"] == "/_data_stream/_modify";
+    EXPECT_TRUE(swaps) << plan.dump(2);
+    EXPECT_FALSE(flat_settings(sim, old_index).contains("index.blocks.write"));
+    EXPECT_EQ(backing(sim, k_heap).front(), old_index);
+    EXPECT_TRUE(std::filesystem::is_empty(state.path()));
+}
+
+// 7.17 has _data_stream/_modify: the online repair runs there too.
+TEST(RepairOnline, RunsOnSevenSeventeen) {
+    auto options = scenario();
+    options.version = "7.17";
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const auto r =
+        repair(sim, state, {"--data-stream", k_heap, "--strategy", "auto", "--yes", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(parse_out(r)["strategy"], "online");
+    expect_repaired(sim, before);
+}
+
+// Below 7.16 there is no _data_stream/_modify: online is refused with the reason before anything
+// changes, and auto plans the offline playbook.
+TEST(RepairOnline, BelowSevenSixteenOnlineIsRefusedAndAutoIsOffline) {
+    auto options = scenario();
+    options.version = "7.15.2";
+    EsSim sim(options);
+    const std::string old_index = backing(sim, k_heap).front();
+    TempDir state;
+    const auto r =
+        repair(sim, state, {"--data-stream", k_heap, "--strategy", "online", "--yes", "--json"});
+    EXPECT_NE(r.exit_code, 0);
+    const json refused = parse_out(r);
+    const std::string message = refused["error"]["message"];
+    EXPECT_NE(message.find("7.16"), std::string::npos) << message;
+    EXPECT_NE(message.find("7.15.2"), std::string::npos) << message;
+    EXPECT_FALSE(flat_settings(sim, old_index).contains("index.blocks.write"));
+    EXPECT_EQ(backing(sim, k_heap).front(), old_index);
+
+    const auto plan =
+        repair(sim, state, {"--data-stream", k_heap, "--strategy", "auto", "--dry-run", "--json"});
+    ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+    EXPECT_EQ(parse_out(plan)["strategy"], "offline");
+}
+
+// Kill tests (issue #8: "the same kill tests ... with the simulated agent writing throughout"):
+// SIGKILL at every step boundary and right after the copy task started; the resumed run
+// finishes with nothing lost or duplicated.
+class RepairOnlineKilled : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RepairOnlineKilled, ResumeFinishesWithNothingLostOrDuplicated) {
+    EsSim sim(scenario());
+    const auto before = documents(sim, k_heap);
+    const std::string old_index = backing(sim, k_heap).front();
+    TempDir state;
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--strategy", "online", "--yes"}, GetParam());
+    ASSERT_FALSE(id.empty());
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    EXPECT_EQ(parse_out(resumed)["status"], "done");
+    expect_repaired(sim, before);
+    EXPECT_FALSE(exists(sim, "/" + old_index));
+    EXPECT_TRUE(golang_input_enabled(sim));
+    EXPECT_EQ(repair(sim, state, {"resume", id}).exit_code, 1);
+}
+
+std::vector<std::string> online_kill_points() {
+    std::vector<std::string> points = playbooks::online_step_names(1);
+    points.pop_back(); // after the last step there is nothing left to resume
+    points.push_back("copy_task_1");
+    return points;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStepBoundary, RepairOnlineKilled,
+                         ::testing::ValuesIn(online_kill_points()),
+                         [](const auto& point) { return point.param; });
+
+// Inside the copy: killed after its first batch (the task runs on and the resumed run watches
+// it), and a node restart that loses the half-done task (the resumed run copies again, skipping
+// what is there).
+TEST(RepairOnlineKilledMidCopy, ResumeWatchesTheRunningTaskToTheEnd) {
+    auto options = scenario();
+    options.scenario_docs = 2500;
+    options.reindex_docs_per_second = 1000;
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--strategy", "online", "--yes"}, "copy_1@1000");
+    ASSERT_FALSE(id.empty());
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    expect_repaired(sim, before);
+}
+
+TEST(RepairOnlineRestarted, AVanishedHalfDoneCopyIsRedoneWithoutDuplicates) {
+    auto options = scenario();
+    options.scenario_docs = 1500;
+    options.reindex_docs_per_second = 1000;
+    EsSim sim(options);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const std::string id = killed_at(
+        sim, state, {"--data-stream", k_heap, "--strategy", "online", "--yes"}, "copy_task_1");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(reindex_progressed(sim)) << "the copy never made progress";
+    sim.call(Method::post, "/_sim/restart");
+    const auto resumed = repair(sim, state, {"resume", id, "--yes", "--json"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    expect_repaired(sim, before);
+}
+
+// Failure is clean (issue #8, as the Upgrade Assistant cleans up): a keyword-era host.ip that is
+// no IP makes the copy fail; the half-built copy is deleted, the write block lifted, the stream
+// still holds the old index and every document. abort then ends the run.
+TEST(RepairOnlineFailure, AFailedCopyIsUndoneAndTheStreamIsAsItWas) {
+    EsSim sim(scenario());
+    const std::string old_index = backing(sim, k_heap).front();
+    const json bad = {{"@timestamp", "2026-11-20T10:00:00.000Z"},
+                      {"host", {{"ip", "not-an-ip"}, {"name", "legacy"}}},
+                      {"data_stream", {{"type", "logs"}, {"dataset", "golang.heap"}}}};
+    sim.call(Method::put, "/" + old_index + "/_create/legacy-1?refresh=true&pipeline=_none", &bad);
+    const auto before = documents(sim, k_heap);
+    TempDir state;
+    const auto r =
+        repair(sim, state, {"--data-stream", k_heap, "--strategy", "online", "--yes", "--json"});
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    const json result = parse_out(r);
+    EXPECT_EQ(result["status"], "failed");
+    EXPECT_EQ(result["undone"], true) << result.dump(2);
+    EXPECT_NE(result["error"]["message"].get<std::string>().find("legacy-1"), std::string::npos)
+        << result.dump(2);
+    const std::string new_index = result["rewrites"][0]["new_index"];
+    EXPECT_FALSE(exists(sim, "/" + new_index));
+    EXPECT_FALSE(flat_settings(sim, old_index).contains("index.blocks.write"));
+    EXPECT_EQ(backing(sim, k_heap).front(), old_index);
+    const auto after = documents(sim, k_heap);
+    for (const auto& [doc_id, source] : before)
+        EXPECT_TRUE(after.contains(doc_id)) << "lost " << doc_id;
+
+    const auto aborted = repair(sim, state, {"abort", only_run(state), "--json"});
+    ASSERT_EQ(aborted.exit_code, 0) << aborted.out << aborted.err;
+    EXPECT_EQ(parse_out(aborted)["status"], "aborted");
+}
+
+// --verify checksum compares every (_id, _source) of each rewritten index with its copy, and
+// --keep-old keeps the swapped-out index (out of the stream) without asking.
+TEST(RepairOnline, ChecksumVerifiedAndKeepOld) {
+    EsSim sim(scenario());
+    const auto before = documents(sim, k_heap);
+    const std::string old_index = backing(sim, k_heap).front();
+    TempDir state;
+    const auto r = repair(sim, state,
+                          {"--data-stream", k_heap, "--strategy", "online", "--verify", "checksum",
+                           "--keep-old", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json result = parse_out(r);
+    bool checksummed = false;
+    for (const auto& step : result["steps"])
+        if (step["name"] == "verify_1")
+            checksummed = step["facts"].contains("checksum");
+    EXPECT_TRUE(checksummed) << result.dump(2);
+    expect_repaired(sim, before);
+    EXPECT_TRUE(exists(sim, "/" + old_index));
+    const auto now = backing(sim, k_heap);
+    EXPECT_EQ(std::count(now.begin(), now.end(), old_index), 0);
 }

@@ -161,8 +161,11 @@ void render_human(Output& out, const json& report) {
             lines.push_back("    estimated " + eta.str());
             std::string strategies;
             for (const auto& s : r["strategies"]) {
-                strategies += (strategies.empty() ? "" : ", ") + s.value("name", "") +
-                              (s.value("available", false) ? "" : " (unavailable)");
+                strategies +=
+                    (strategies.empty() ? "" : ", ") + s.value("name", "") +
+                    (s.value("available", false) ? "" : " (unavailable)") +
+                    (s.value("name", "") == r.value("recommended_strategy", "") ? " (recommended)"
+                                                                                : "");
             }
             lines.push_back("    strategies: " + strategies);
             lines.push_back("    run: " + r.value("command", ""));

@@ -32,7 +32,6 @@ namespace {
 using es_client::ErrorKind;
 using nlohmann::json;
 
-inline constexpr const char* k_playbook = "repair-offline";
 inline constexpr const char* k_playbook_version = "1";
 
 struct RepairArgs {
@@ -52,6 +51,8 @@ struct RepairArgs {
     std::string snapshot_repo;
     bool no_snapshot = false;
     bool delete_snapshot = false;
+    std::string strategy = "auto"; // auto | online | offline
+    bool keep_old = false;
     // resume / status / abort
     std::string id;
 };
@@ -88,8 +89,36 @@ bool completed(const json& state, const std::string& step) {
     return std::find(done.begin(), done.end(), step) != done.end();
 }
 
-const std::string& destructive_step() {
-    return playbooks::repair_step_names()[playbooks::k_first_destructive_step];
+// The first step that deletes data: esmend asks before it.
+std::string destructive_step(const playbooks::RepairParams& params) {
+    return params.strategy == "online"
+               ? "delete_old"
+               : playbooks::repair_step_names()[playbooks::k_first_destructive_step];
+}
+
+// The steps of a run: the offline playbook's fixed list, or the online one's, which has a unit of
+// steps for each index the preflight chose (none before the preflight has run).
+std::vector<playbooks::Step> build_steps(Connection& connection, Context& ctx,
+                                         const playbooks::RepairParams& params, const json& state) {
+    if (params.strategy == "online")
+        return playbooks::online_repair_steps(*connection.es, params, ctx.clock, &ctx.cancel,
+                                              state);
+    return playbooks::repair_steps(*connection.es, connection.kibana.get(), params, ctx.clock,
+                                   &ctx.cancel);
+}
+
+std::size_t step_index(const std::vector<playbooks::Step>& steps, const std::string& name) {
+    for (std::size_t i = 0; i < steps.size(); ++i)
+        if (steps[i].name == name)
+            return i;
+    return steps.size();
+}
+
+// The step names of a run, for `repair status`.
+std::vector<std::string> step_names(const json& params, const json& state) {
+    if (params.value("strategy", "offline") == "online")
+        return playbooks::online_step_names(playbooks::online_rewrites(state));
+    return playbooks::repair_step_names();
 }
 
 playbooks::RepairParams with_on_bad_doc(playbooks::RepairParams params,
@@ -111,6 +140,8 @@ playbooks::RepairParams params_from(const json& p, const std::string& run_id) {
     params.snapshot_repo = p.value("snapshot_repo", "");
     params.no_snapshot = p.value("no_snapshot", false);
     params.delete_snapshot = p.value("delete_snapshot", false);
+    params.strategy = p.value("strategy", "offline");
+    params.keep_old = p.value("keep_old", false);
     params.run_id = run_id;
     return params;
 }
@@ -146,8 +177,7 @@ public:
         const std::string& on_bad_doc = {})
         : m_ctx(ctx), m_connection(connection), m_journal(std::move(journal)),
           m_params(with_on_bad_doc(params_from(m_journal.params(), m_journal.id()), on_bad_doc)),
-          m_steps(playbooks::repair_steps(*m_connection.es, m_connection.kibana.get(), m_params,
-                                          m_ctx.clock, &m_ctx.cancel)),
+          m_steps(build_steps(m_connection, m_ctx, m_params, m_journal.state())),
           m_live(*m_connection.es, m_connection.kibana.get()) {
         // The live view on stderr, unless --quiet or --json asked for silence.
         if (!m_ctx.options.quiet && m_ctx.options.format != OutputFormat::json)
@@ -171,7 +201,7 @@ public:
         if (!state.is_object())
             state = json::object();
         state["run_id"] = m_journal.id();
-        const std::span<const playbooks::Step> all(m_steps);
+        std::span<const playbooks::Step> all(m_steps);
         auto listener = make_listener();
         playbooks::RunReport report;
         // The preflight only reads: no lock is taken and nothing is journaled until it passes,
@@ -185,6 +215,9 @@ public:
             if (!report.ok() || report.finished_early)
                 return finish(out, report, false);
             state = report.state;
+            // The online playbook's index steps come from the preflight's choice.
+            m_steps = build_steps(m_connection, m_ctx, m_params, state);
+            all = std::span<const playbooks::Step>(m_steps);
         }
         if (!m_lock) {
             if (auto locked = lock(); !locked) {
@@ -196,9 +229,11 @@ public:
             out.error(saved.error());
             return exit_code_for(saved.error());
         }
-        if (!state.value("confirmed", false)) {
-            report = playbooks::run_steps(all.first(playbooks::k_first_destructive_step), m_live,
-                                          state, m_ctx.clock, m_ctx.cancel, listener);
+        // --keep-old: the online playbook deletes nothing, so there is nothing to ask.
+        if (!state.value("confirmed", false) && !(online() && m_params.keep_old)) {
+            report =
+                playbooks::run_steps(all.first(step_index(m_steps, destructive_step(m_params))),
+                                     m_live, state, m_ctx.clock, m_ctx.cancel, listener);
             collect(report);
             state = report.state;
             if (report.ok() && !report.finished_early) {
@@ -211,12 +246,28 @@ public:
             report = playbooks::run_steps(all, m_live, state, m_ctx.clock, m_ctx.cancel, listener);
             collect(report);
         }
+        if (online() && !report.ok() && report.error->kind != ErrorKind::cancelled)
+            m_undone = undo_failed(report.state);
         return finish(out, report);
     }
 
-    // Undoes a run that deleted nothing: collection resumed, temp index deleted.
+    [[nodiscard]] bool online() const { return m_params.strategy == "online"; }
+
+    // Undoes a run that deleted nothing: collection resumed, temp index deleted. Online: every
+    // index that was not swapped in is as it was (its copy deleted, its write block lifted).
     es_client::Result<void> roll_back() {
         const es_client::Cancellation not_cancelled;
+        if (online()) {
+            const std::vector<playbooks::Step> undo = {
+                playbooks::online_undo_step(*m_connection.es, m_params)};
+            auto undone = playbooks::run_steps(undo, m_live, m_journal.state(), m_ctx.clock,
+                                               not_cancelled, {});
+            collect(undone);
+            if (!undone.ok())
+                return std::unexpected(*undone.error);
+            m_journal.set_state(playbooks::forget_unswapped(m_journal.state()));
+            return {};
+        }
         const std::vector<playbooks::Step> undo = {m_steps[m_steps.size() - 2], m_steps.back()};
         json state = m_journal.state();
         state.erase("completed");
@@ -229,8 +280,12 @@ public:
     }
 
     [[nodiscard]] bool deleted_anything() const {
+        // Online: a swapped index is verified and in place, and nothing else is deleted before
+        // its swap, so a run can always be undone as far as it can be.
+        if (online())
+            return false;
         const json& state = m_journal.state();
-        return state.value("confirmed", false) || completed(state, destructive_step());
+        return state.value("confirmed", false) || completed(state, destructive_step(m_params));
     }
 
     void release() {
@@ -311,7 +366,26 @@ private:
         m_reports.insert(m_reports.end(), report.steps.begin(), report.steps.end());
     }
 
+    // A failed online run is cleaned up at once, as the Upgrade Assistant does (es-apis.md §3.1):
+    // the unit that failed is undone, and a resume starts it again from the write block.
+    std::optional<es_client::Result<void>> undo_failed(const json& state) {
+        m_journal.set_state(state);
+        auto undone = roll_back();
+        if (!undone)
+            spdlog::error("undoing the failed index rewrite: {}", undone.error().describe());
+        else if (auto saved = m_journal.save(); !saved)
+            spdlog::error("{}", saved.error().describe());
+        return undone;
+    }
+
     std::string question(const json& state) const {
+        if (online()) {
+            std::string old;
+            for (const auto& r : state["facts"]["preflight"].value("rewrite", json::array()))
+                old += (old.empty() ? "" : ", ") + r.value("index", "");
+            return "Every rewritten index is verified and swapped into " + m_params.data_stream +
+                   ". Delete the old backing indices (" + old + ")?";
+        }
         const json& pre = state["facts"]["preflight"];
         return "The copy " + pre.value("temp_index", "") + " is verified (" +
                std::to_string(state["facts"]["verify_copy"].value("docs", 0)) +
@@ -324,6 +398,23 @@ private:
     // itself rather than leave collection paused with nobody coming back to it.
     ExitCode stop_unconfirmed(Output& out, const json& state) {
         m_journal.set_state(state);
+        if (online()) {
+            // The repair itself is done and verified: only the deletes wait for a yes.
+            (void)m_journal.set_status("paused");
+            if (auto saved = m_journal.save(); !saved)
+                spdlog::error("{}", saved.error().describe());
+            (void)m_journal.mirror(*m_connection.es);
+            out.result(result_json("not_confirmed"));
+            if (!out.json()) {
+                print_steps(out, false);
+                out.line("not confirmed: " + m_params.data_stream +
+                         " is repaired and verified; the old backing indices are kept. "
+                         "`esmend repair resume " +
+                         m_journal.id() + " --yes` deletes them");
+            }
+            release();
+            return ExitCode::resumable;
+        }
         auto undone = roll_back();
         (void)m_journal.set_status(undone ? "aborted" : "failed");
         if (!undone)
@@ -374,7 +465,15 @@ private:
         out.result(result);
         if (!out.json()) {
             print_steps(out, !report.ok());
-            if (!report.ok() && journaled) {
+            if (!report.ok() && journaled && online()) {
+                const bool cleaned = m_undone && m_undone->has_value();
+                out.line(std::string(cleaned ? "the index being rewritten is back as it was (its "
+                                               "copy deleted, its write block lifted); "
+                                             : "") +
+                         "nothing was lost: every backing index is in " + m_params.data_stream +
+                         ". Fix the cause, then `esmend repair resume " + m_journal.id() +
+                         "` (or undo: `esmend repair abort " + m_journal.id() + "`)");
+            } else if (!report.ok() && journaled) {
                 out.line(std::string(deleted_anything()
                                          ? "the data of " + m_params.data_stream +
                                                " is safe in the verified copy " +
@@ -399,15 +498,19 @@ private:
         json steps = json::array();
         for (const auto& s : m_reports)
             steps.push_back(step_json(s));
-        return {{"run_id", m_journal.id()},
-                {"data_stream", m_params.data_stream},
-                {"field", m_params.field},
-                {"dry_run", false},
-                {"temp_index", playbooks::temp_index_name(m_params)},
-                {"dead_letter_index", playbooks::dead_letter_index_name(m_params)},
-                {"journal", m_journal.path().string()},
-                {"status", status},
-                {"steps", steps}};
+        json out = {{"run_id", m_journal.id()}, {"data_stream", m_params.data_stream},
+                    {"field", m_params.field},  {"strategy", m_params.strategy},
+                    {"dry_run", false},         {"journal", m_journal.path().string()},
+                    {"status", status},         {"steps", steps}};
+        if (online()) {
+            out["rewrites"] = playbooks::online_rewrite_list(m_journal.state());
+            if (m_undone)
+                out["undone"] = m_undone->has_value();
+        } else {
+            out["temp_index"] = playbooks::temp_index_name(m_params);
+            out["dead_letter_index"] = playbooks::dead_letter_index_name(m_params);
+        }
+        return out;
     }
 
     void print_steps(Output& out, bool last_failed) const {
@@ -432,18 +535,27 @@ private:
     std::vector<playbooks::StepReport> m_reports;
     std::optional<ProgressView> m_view;
     std::string m_step; // the step running now
+    // Online: whether the failed unit was undone (unset when nothing failed).
+    std::optional<es_client::Result<void>> m_undone;
 };
 
 // --dry-run: the plan, from the same decisions, recorded instead of sent. No journal, no lock.
 ExitCode dry_run(Context& ctx, Connection& connection, const playbooks::RepairParams& params,
-                 Output& out) {
-    const auto steps = playbooks::repair_steps(*connection.es, connection.kibana.get(), params,
-                                               ctx.clock, &ctx.cancel);
+                 const std::string& why, Output& out) {
     playbooks::PlanExecutor plan;
     playbooks::Listener listener;
     listener.on_step = [](const playbooks::Step& step) { spdlog::info("… {}", step.name); };
-    const auto report =
-        playbooks::run_steps(steps, plan, json{{"dry_run", true}}, ctx.clock, ctx.cancel, listener);
+    json state = {{"dry_run", true}};
+    auto steps = build_steps(connection, ctx, params, state);
+    auto report = playbooks::run_steps(std::span<const playbooks::Step>(steps).first(1), plan,
+                                       state, ctx.clock, ctx.cancel, listener);
+    if (report.ok() && !report.finished_early) {
+        // The rest of the plan, with the online playbook's index steps from the preflight.
+        auto first = std::move(report.steps);
+        steps = build_steps(connection, ctx, params, report.state);
+        report = playbooks::run_steps(steps, plan, report.state, ctx.clock, ctx.cancel, listener);
+        report.steps.insert(report.steps.begin(), first.begin(), first.end());
+    }
     json steps_json = json::array();
     for (const auto& s : report.steps)
         steps_json.push_back(step_json(s));
@@ -451,17 +563,24 @@ ExitCode dry_run(Context& ctx, Connection& connection, const playbooks::RepairPa
         {"run_id", params.run_id},
         {"data_stream", params.data_stream},
         {"field", params.field},
+        {"strategy", params.strategy},
+        {"strategy_reason", why},
         {"dry_run", true},
-        {"temp_index", playbooks::temp_index_name(params)},
         {"status", report.ok() ? (report.finished_early ? "nothing_to_do" : "planned") : "failed"},
         {"steps", steps_json}};
+    if (params.strategy == "online")
+        result["rewrites"] = playbooks::online_rewrite_list(report.state);
+    else
+        result["temp_index"] = playbooks::temp_index_name(params);
     if (report.error)
         result["error"] = to_json(*report.error);
     out.result(result);
     if (!out.json()) {
+        out.line("# strategy: " + params.strategy + " (" + why + ")\n");
+        const std::string destructive = destructive_step(params);
         for (std::size_t i = 0; i < report.steps.size(); ++i) {
             const auto& s = report.steps[i];
-            if (i == playbooks::k_first_destructive_step)
+            if (s.name == destructive && !(params.strategy == "online" && params.keep_old))
                 out.line("# ---- esmend asks before going on from here (or --yes) ----\n");
             out.line("# " + s.name + (s.message.empty() ? "" : ": " + s.message));
             for (const auto& a : s.actions)
@@ -571,31 +690,45 @@ ExitCode run_from_audit(Context& ctx, Connection& connection, const RepairArgs& 
 ExitCode repair_stream(Context& ctx, Connection& connection_ref, const RepairArgs& args,
                        Output& out) {
     Connection* connection = &connection_ref;
-    const json params = {{"data_stream", args.data_stream},
-                         {"field", args.field},
-                         {"requests_per_second", args.requests_per_second},
-                         {"slices", args.slices},
-                         {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)},
-                         {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc},
-                         {"verify", args.verify},
-                         {"snapshot_repo", args.snapshot_repo},
-                         {"no_snapshot", args.no_snapshot},
-                         {"delete_snapshot", args.delete_snapshot}};
+    json params = {{"data_stream", args.data_stream},
+                   {"field", args.field},
+                   {"requests_per_second", args.requests_per_second},
+                   {"slices", args.slices},
+                   {"quiet_period_ms", static_cast<std::int64_t>(args.quiet_period * 1000)},
+                   {"on_bad_doc", args.on_bad_doc.empty() ? "stop" : args.on_bad_doc},
+                   {"verify", args.verify},
+                   {"snapshot_repo", args.snapshot_repo},
+                   {"no_snapshot", args.no_snapshot},
+                   {"delete_snapshot", args.delete_snapshot},
+                   {"keep_old", args.keep_old}};
+    auto info = connection->es->info();
+    if (!info)
+        return fail(out, info.error());
+    // auto: online where the cluster can swap backing indices (_data_stream/_modify, 7.16+),
+    // else offline. An explicit online on an older cluster is refused by its preflight.
+    const bool can_swap = es_client::Features::of(info->version).modify_data_stream;
+    params["strategy"] =
+        args.strategy == "auto" ? (can_swap ? "online" : "offline") : args.strategy;
+    const std::string why =
+        args.strategy != "auto"
+            ? "--strategy " + args.strategy
+            : "auto: Elasticsearch " + info->version.str() +
+                  (can_swap ? " has _data_stream/_modify (7.16+), so collection need not stop"
+                            : " has no _data_stream/_modify (7.16+)");
     if (args.dry_run)
         return dry_run(ctx, *connection,
-                       params_from(params, args.run_id.empty() ? "plan" : args.run_id), out);
-    auto uuid = cluster_uuid(*connection);
-    if (!uuid)
-        return fail(out, uuid.error());
+                       params_from(params, args.run_id.empty() ? "plan" : args.run_id), why, out);
     auto dir = playbooks::default_journal_dir();
     if (!dir)
         return fail(out, dir.error());
-    auto journal = playbooks::Journal::create(*dir, k_playbook, k_playbook_version, params, *uuid);
+    auto journal = playbooks::Journal::create(
+        *dir, "repair-" + params.value("strategy", std::string("offline")), k_playbook_version,
+        params, info->cluster_uuid);
     if (!journal)
         return fail(out, journal.error());
     Run run(ctx, *connection, std::move(*journal));
-    spdlog::info("repair {} of {} in {} (journal {})", run.journal().id(), args.field,
-                 args.data_stream, run.journal().path().string());
+    spdlog::info("repair {} of {} in {}, {} (journal {})", run.journal().id(), args.field,
+                 args.data_stream, why, run.journal().path().string());
     return run.run(out, args.yes);
 }
 
@@ -649,9 +782,10 @@ ExitCode run_resume(Context& ctx, const RepairArgs& args) {
     (void)run.journal().set_status("running");
     // A throttle given on resume applies to a reindex that is still running (es-apis.md §1.8).
     if (args.requests_per_second != -1) {
-        for (const char* capture : {"copy_task", "back_task"}) {
-            const json task = run.journal().state().value(capture, json::object());
-            if (!task.contains("task"))
+        for (const auto& [capture, task] : run.journal().state().items()) {
+            if (!capture.ends_with("_task") && capture.find("_task_") == std::string::npos)
+                continue;
+            if (!task.is_object() || !task.contains("task"))
                 continue;
             auto rethrottled = connection->es->call(
                 es_client::Method::post,
@@ -694,9 +828,15 @@ ExitCode run_abort(Context& ctx, const RepairArgs& args) {
         return fail(out, undone.error());
     run.release();
     out.result(json{{"run_id", args.id}, {"status", "aborted"}});
-    if (!out.json())
-        out.line("aborted " + args.id + ": collection resumed, temp index deleted; " +
-                 run.params().data_stream + " was never touched");
+    if (!out.json()) {
+        if (run.params().strategy == "online")
+            out.line("aborted " + args.id +
+                     ": every index that was not swapped in is as it was; "
+                     "indices already swapped in stay repaired");
+        else
+            out.line("aborted " + args.id + ": collection resumed, temp index deleted; " +
+                     run.params().data_stream + " was never touched");
+    }
     return ExitCode::ok;
 }
 
@@ -724,7 +864,7 @@ ExitCode run_status(Context& ctx, const RepairArgs& args) {
                      doc["params"].value("data_stream", "") + " (updated " +
                      doc.value("updated_at", "") + ")");
             std::vector<std::vector<std::string>> rows;
-            for (const auto& name : playbooks::repair_step_names())
+            for (const auto& name : step_names(doc["params"], doc.value("state", json::object())))
                 rows.push_back({name, doc["steps"]
                                           .value(name, json::object())
                                           .value("status", std::string("pending"))});
@@ -800,6 +940,15 @@ void register_repair(CLI::App& app, Action& action) {
         ->excludes(repo);
     cmd->add_flag("--delete-snapshot", args->delete_snapshot,
                   "Delete the snapshot at cleanup, once the repair is verified");
+    cmd->add_option("--strategy", args->strategy,
+                    "auto (online where the cluster has _data_stream/_modify, 7.16+), online "
+                    "(rewrite the disagreeing backing indices one at a time and swap them in; "
+                    "collection goes on) or offline (pause collection, copy out, reinstall, copy "
+                    "back)")
+        ->check(CLI::IsMember({"auto", "online", "offline"}))
+        ->capture_default_str();
+    cmd->add_flag("--keep-old", args->keep_old,
+                  "Online: keep the swapped-out backing indices instead of deleting them");
     cmd->add_option("--quiet-period", args->quiet_period,
                     "Seconds the document count must stay still, after collection is paused, "
                     "before the copy")

@@ -43,6 +43,11 @@ struct RepairParams {
     std::string snapshot_repo;
     bool no_snapshot = false;
     bool delete_snapshot = false;
+    // "offline" (copy out, delete and reinstall the stream, copy back) or "online" (issue #8:
+    // rewrite each disagreeing backing index and swap it in with _data_stream/_modify, while
+    // collection goes on). keep_old (online): keep the swapped-out indices instead of deleting.
+    std::string strategy = "offline";
+    bool keep_old = false;
 };
 
 // At most this many documents are dead-lettered: more means the mapping, not the data, is wrong.
@@ -93,5 +98,44 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 [[nodiscard]] Decision decide_copy_back(const Action& start, const RepairParams& params,
                                         const nlohmann::json& state,
                                         const nlohmann::json& observation);
+
+// ---- The online strategy (issue #8) ----
+//
+// Steps: preflight, snapshot, rollover (when the write index disagrees), then for each
+// disagreeing backing index k (1-based, oldest first) block_k, create_k, copy_k, settings_k,
+// verify_k and swap_k, then verify, delete_old (the only destructive step: it asks first) and
+// cleanup. The list of indices is the preflight's (facts "rewrite": [{index, new_index}]), so the
+// steps are built from the run state: before the preflight has run there are no index steps.
+
+// The copy of a backing index that replaces it: esmend-<run id>-<index without its leading dot>.
+[[nodiscard]] std::string rewritten_index_name(const RepairParams& params,
+                                               const std::string& index);
+[[nodiscard]] std::vector<std::string> online_step_names(std::size_t indices);
+// The number of indices the preflight chose to rewrite (0 before it ran).
+[[nodiscard]] std::size_t online_rewrites(const nlohmann::json& state);
+// The preflight's [{index, new_index}] (empty before it ran).
+[[nodiscard]] nlohmann::json online_rewrite_list(const nlohmann::json& state);
+[[nodiscard]] std::vector<Step> online_repair_steps(es_client::Elasticsearch& es,
+                                                    const RepairParams& params,
+                                                    es_client::Clock& clock,
+                                                    const es_client::Cancellation* cancel,
+                                                    const nlohmann::json& state);
+// Undoes the index units that were not swapped in, as Kibana's Upgrade Assistant cleans up a
+// failed reindex (es-apis.md §3.1): cancel a running copy, delete the half-built copy, lift the
+// write block esmend put on the original. Swapped units are left as they are: they are done.
+[[nodiscard]] Step online_undo_step(es_client::Elasticsearch& es, const RepairParams& params);
+// The run state without the undone units' progress (completed steps, facts, task captures), so
+// that a resumed run rewrites them from the start.
+[[nodiscard]] nlohmann::json forget_unswapped(nlohmann::json state);
+
+// Pure decisions, exposed for tests.
+[[nodiscard]] Decision decide_online_preflight(const RepairParams& params,
+                                               const nlohmann::json& state,
+                                               const nlohmann::json& observation);
+// Swap unit k: [remove old, add new] in one _data_stream/_modify once verify_k is done, then the
+// old index's lifecycle policy on the new one (after the swap, as Elasticsearch's own data-stream
+// reindex does: ILM sees a non-write backing index as rolled over).
+[[nodiscard]] Decision decide_swap(const RepairParams& params, std::size_t k,
+                                   const nlohmann::json& state, const nlohmann::json& observation);
 
 } // namespace esmend::playbooks

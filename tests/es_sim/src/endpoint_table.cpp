@@ -151,7 +151,17 @@ EndpointTable::from_rest_api_spec_dir(const std::string& dir) {
 const EndpointTable& EndpointTable::for_version(const SimVersion& version) {
     static const EndpointTable k_table_8 = build_embedded(k_endpoints_8_19);
     static const EndpointTable k_table_7 = build_embedded(k_endpoints_7_17);
-    return version.major >= 8 ? k_table_8 : k_table_7;
+    // 7.x before 7.16 has no _data_stream/_modify (SPEC IndicesModifyDataStreamRequest.ts
+    // @availability stack since=7.16.0; es-apis.md §6): POST /_data_stream/_modify then routes to
+    // _data_stream/{name}, which has no POST (405).
+    static const EndpointTable k_table_7_before_16 = [] {
+        EndpointTable t = build_embedded(k_endpoints_7_17);
+        t.m_endpoints.erase("indices.modify_data_stream");
+        return t;
+    }();
+    if (version.major >= 8)
+        return k_table_8;
+    return version.at_least(7, 16) ? k_table_7 : k_table_7_before_16;
 }
 
 void EndpointTable::add(Endpoint endpoint) {

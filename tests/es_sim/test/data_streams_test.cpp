@@ -3,6 +3,7 @@
 
 #include <regex>
 
+using esmend::es_sim::Options;
 using esmend::es_sim::testing::ds_template;
 using esmend::es_sim::testing::Sim;
 using nlohmann::json;
@@ -199,4 +200,21 @@ TEST(DataStreams, RequireDataStreamRefusesPlainIndex) {
                             {{{"create", {{"_index", "plain"}}}}, {{"a", 1}}});
     EXPECT_EQ(r.json["errors"], true);
     EXPECT_EQ(r.json["items"][0]["create"]["status"], 400);
+}
+
+// _data_stream/_modify exists since 7.16.0 (SPEC IndicesModifyDataStreamRequest.ts
+// @availability). On 7.15 _data_stream/{name} has no POST, and ES's RestController
+// (tryAllHandlers) falls through to the next matching path with a POST handler, 7.x's
+// {index}/{type} index API, which refuses the index name.
+TEST(DataStreams, ModifyDoesNotExistBeforeSevenSixteen) {
+    Options old;
+    old.version = "7.15.2";
+    Sim sim(old);
+    auto r = sim.post("/_data_stream/_modify", {{"actions", json::array()}});
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json["error"]["type"], "invalid_index_name_exception") << r.body;
+    Options supported;
+    supported.version = "7.17";
+    Sim sim717(supported);
+    EXPECT_EQ(sim717.post("/_data_stream/_modify", {{"actions", json::array()}}).status, 200);
 }
