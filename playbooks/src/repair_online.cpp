@@ -240,7 +240,9 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const Repair
             if (!stats)
                 return std::unexpected(stats.error());
             json sizes = json::object();
-            for (const auto& [index, s] : stats->value("indices", json::object()).items())
+            // Named: items() of a temporary would dangle.
+            const json indices = stats->value("indices", json::object());
+            for (const auto& [index, s] : indices.items())
                 sizes[index] = {{"bytes", json_int(s, json::json_pointer("/primaries/store/"
                                                                          "size_in_bytes"))}};
             (*obs)["index_stats"] = sizes;

@@ -17,7 +17,7 @@ namespace {
 
 const std::string k_ds = "logs-golang.heap-default";
 
-struct ManualTime {
+struct LockClock {
     std::int64_t ms = 1'767'323'045'000; // 2026-01-02T03:04:05.000Z
     NowMs fn() {
         return [this] { return ms; };
@@ -39,7 +39,7 @@ json lease_doc(test::EsSim& sim) {
 
 TEST(Lock, AcquireCreatesTheLeaseDocument) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto lock = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(lock) << lock.error().describe();
     EXPECT_EQ(lock->run_id(), "run1");
@@ -60,7 +60,7 @@ TEST(Lock, AcquireCreatesTheLeaseDocument) {
 
 TEST(Lock, SecondAcquireIsRefusedNamingTheHolder) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto first = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(first);
     time.ms += 30'000;
@@ -78,7 +78,7 @@ TEST(Lock, SecondAcquireIsRefusedNamingTheHolder) {
 
 TEST(Lock, ExpiredLeaseIsTakenOver) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto first = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(first);
     time.ms += 89'999;
@@ -95,7 +95,7 @@ TEST(Lock, ExpiredLeaseIsTakenOver) {
 
 TEST(Lock, RacingTakeoversOfAnExpiredLeaseHaveExactlyOneWinner) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     ASSERT_TRUE(Lock::acquire(sim.es(), k_ds, "dead-run", host_a(), time.fn()));
     time.ms += 120'000;
     // Both racers read the same stale lease (same _seq_no) before either writes.
@@ -116,7 +116,7 @@ TEST(Lock, RacingTakeoversOfAnExpiredLeaseHaveExactlyOneWinner) {
 
 TEST(Lock, SameRunReacquiresAfterACrash) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto before_crash = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(before_crash);
     time.ms += 10'000; // well inside the lease: the process died and was restarted
@@ -134,7 +134,7 @@ TEST(Lock, SameRunReacquiresAfterACrash) {
 
 TEST(Lock, RenewExtendsTheLease) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto lock = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(lock);
     const auto acquired = time.ms;
@@ -154,7 +154,7 @@ TEST(Lock, RenewExtendsTheLease) {
 
 TEST(Lock, RenewAfterSomeoneElseTookOverFails) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto slow = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(slow);
     time.ms += 95'000; // run1 stalled past its lease
@@ -175,7 +175,7 @@ TEST(Lock, RenewAfterSomeoneElseTookOverFails) {
 
 TEST(Lock, RenewAfterTheLeaseWasDeletedFails) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto lock = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(lock);
     sim.call(Method::del, lock_path(k_ds));
@@ -191,7 +191,7 @@ TEST(Lock, RenewAfterTheLeaseWasDeletedFails) {
 
 TEST(Lock, ReleaseDeletesTheLeaseAndIsIdempotent) {
     test::EsSim sim;
-    ManualTime time;
+    LockClock time;
     auto lock = Lock::acquire(sim.es(), k_ds, "run1", host_a(), time.fn());
     ASSERT_TRUE(lock);
     auto released = lock->release();

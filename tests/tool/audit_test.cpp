@@ -16,7 +16,7 @@ namespace {
 // es-sim pre-loaded as an affected cluster looks (es-sim --scenario host-ip-conflict): golang
 // 0.4.0 then 1.6.0 through Fleet, so logs-golang.* have host.ip keyword in generation 1 and ip in
 // generation 2, plus logs-nginx.access-default with host.ip ip.
-es_sim::Options scenario(const std::string& version = "8.19") {
+es_sim::Options audit_scenario(const std::string& version = "8.19") {
     es_sim::Options o;
     o.version = version;
     o.kibana_port = 0;
@@ -38,7 +38,7 @@ ProcessResult audit(const EsSim& sim, std::vector<std::string> args, bool with_k
                               {"COLUMNS", "200"}});
 }
 
-json parse_out(const ProcessResult& r) {
+json audit_json(const ProcessResult& r) {
     auto j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
     return j;
@@ -70,10 +70,10 @@ std::vector<std::string> repaired_streams(const json& report) {
 
 // Issue #6: which fields conflict, in which backing indices, why, and the fix; exit 1 when found.
 TEST(Audit, FindsTheHostIpConflictInTheLogsDataViewAndPlansTheRepair) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--json"});
     ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
-    const auto report = parse_out(r);
+    const auto report = audit_json(r);
     const auto* logs = target_titled(report, "logs-*");
     ASSERT_NE(logs, nullptr) << report.dump(2);
     EXPECT_EQ((*logs)["data_view"]["id"], "logs-*");
@@ -115,7 +115,7 @@ TEST(Audit, FindsTheHostIpConflictInTheLogsDataViewAndPlansTheRepair) {
 }
 
 TEST(Audit, HumanOutputNamesTheFieldTheIndicesAndTheCommand) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--data-view", "logs-*"});
     ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.out.find("host.ip"), std::string::npos) << r.out;
@@ -130,25 +130,25 @@ TEST(Audit, HumanOutputNamesTheFieldTheIndicesAndTheCommand) {
 
 // An index pattern with an exclusion, as Kibana data view titles allow (no Kibana needed).
 TEST(Audit, PatternWithAnExclusionLeavesTheExcludedStreamOut) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--json", "--pattern", "logs-*,-logs-golang.expvar-*"}, false);
     ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
-    const auto report = parse_out(r);
+    const auto report = audit_json(r);
     EXPECT_EQ(repaired_streams(report), (std::vector<std::string>{"logs-golang.heap-default"}));
     EXPECT_EQ(report["targets"][0]["data_view"], nullptr);
 }
 
 TEST(Audit, NoConflictExitsZero) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--json", "--pattern", "logs-nginx.*"}, false);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto report = parse_out(r);
+    const auto report = audit_json(r);
     EXPECT_TRUE(report["targets"][0]["conflicts"].empty()) << report.dump(2);
     EXPECT_TRUE(report["repairs"].empty());
 }
 
 TEST(Audit, PatternMatchingNothingIsReportedNotCalledClean) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--pattern", "nothing-here-*"}, false);
     EXPECT_NE(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE((r.out + r.err).find("nothing-here-*"), std::string::npos) << r.out << r.err;
@@ -156,7 +156,7 @@ TEST(Audit, PatternMatchingNothingIsReportedNotCalledClean) {
 }
 
 TEST(Audit, UnknownDataViewIsAnErrorNamingTheKnownOnes) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--data-view", "traces-*"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_EQ(r.exit_code == 1, false) << "exit 1 means conflicts found";
@@ -165,7 +165,7 @@ TEST(Audit, UnknownDataViewIsAnErrorNamingTheKnownOnes) {
 }
 
 TEST(Audit, WithoutKibanaAndWithoutAPatternIsAUsageError) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {}, false);
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_NE(r.err.find("--pattern"), std::string::npos) << r.err;
@@ -173,10 +173,10 @@ TEST(Audit, WithoutKibanaAndWithoutAPatternIsAUsageError) {
 
 // 7.x Kibana has no data views API: the audit lists index patterns through saved objects.
 TEST(Audit, Kibana717IndexPatternsAreAudited) {
-    EsSim sim(scenario("7.17"));
+    EsSim sim(audit_scenario("7.17"));
     const auto r = audit(sim, {"--json"});
     ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
-    const auto report = parse_out(r);
+    const auto report = audit_json(r);
     ASSERT_NE(target_titled(report, "logs-*"), nullptr) << report.dump(2);
     EXPECT_NE(conflict_on(*target_titled(report, "logs-*"), "host.ip"), nullptr);
 }
@@ -184,7 +184,7 @@ TEST(Audit, Kibana717IndexPatternsAreAudited) {
 // The audit changes nothing: the indices, their documents and mappings are the same afterwards,
 // and esmend created nothing of its own (no control index).
 TEST(Audit, ChangesNothingInTheCluster) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto before_indices = sim.call(
         Method::get, "/_cat/indices?format=json&expand_wildcards=all&h=index,docs.count&s=index");
     const auto before_mappings = sim.call(Method::get, "/_all/_mapping?expand_wildcards=all");
@@ -203,7 +203,7 @@ TEST(Audit, ChangesNothingInTheCluster) {
 // --format console: the repair's requests in Dev Tools syntax, planned on the read-only
 // connection (a write would be refused before it is sent), and nothing changes.
 TEST(Audit, FormatConsolePrintsTheRepairRequestsAndChangesNothing) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--data-view", "logs-*", "--format", "console"});
     ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
     for (const auto* ds : {"logs-golang.heap-default", "logs-golang.expvar-default"}) {
@@ -220,10 +220,10 @@ TEST(Audit, FormatConsolePrintsTheRepairRequestsAndChangesNothing) {
 // Fleet's metrics-* data view matches nothing in the scenario: reported with no indices, not an
 // error (data views may be created before their data, allowNoIndex).
 TEST(Audit, ADataViewMatchingNothingIsReportedEmpty) {
-    EsSim sim(scenario());
+    EsSim sim(audit_scenario());
     const auto r = audit(sim, {"--json", "--data-view", "metrics-*"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto report = parse_out(r);
+    const auto report = audit_json(r);
     EXPECT_EQ(report["targets"][0]["indices"], 0);
     EXPECT_TRUE(report["targets"][0]["conflicts"].empty());
 }

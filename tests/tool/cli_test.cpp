@@ -49,10 +49,10 @@ TEST(Cli, VersionPrintsAndJsonIsPure) {
     auto human = run_esmend({"version"});
     EXPECT_EQ(human.exit_code, 0);
     EXPECT_NE(human.out.find("esmend "), std::string::npos);
-    auto json = run_esmend({"--json", "version"});
-    EXPECT_EQ(json.exit_code, 0);
-    auto parsed = nlohmann::json::parse(json.out, nullptr, false);
-    ASSERT_FALSE(parsed.is_discarded()) << json.out;
+    auto as_json = run_esmend({"--json", "version"});
+    EXPECT_EQ(as_json.exit_code, 0);
+    auto parsed = nlohmann::json::parse(as_json.out, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << as_json.out;
     EXPECT_TRUE(parsed.contains("version"));
 }
 

@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::string& path) {
+std::string read_fixture(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     EXPECT_TRUE(in) << "missing fixture " << path;
     std::stringstream s;
@@ -21,8 +21,9 @@ std::string read_file(const std::string& path) {
 }
 
 std::string fixture(const std::string& ds, const std::string& suffix) {
-    return read_file(std::string(ESMEND_SHARED_DIR) + "/fixtures/golang-integration/data_stream/" +
-                     ds + "/_dev/test/pipeline/test-" + ds + "-metrics.log" + suffix);
+    return read_fixture(std::string(ESMEND_SHARED_DIR) +
+                        "/fixtures/golang-integration/data_stream/" + ds +
+                        "/_dev/test/pipeline/test-" + ds + "-metrics.log" + suffix);
 }
 
 PollContext context(PreserveOriginal preserve = PreserveOriginal::yes) {

@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string k_heap = "logs-golang.heap-default";
+const std::string k_heap_stream = "logs-golang.heap-default";
 const std::string k_expvar = "logs-golang.expvar-default";
 
 std::map<std::string, std::string> env_for(const EsSim& sim) {
@@ -50,7 +50,8 @@ json search(EsSim& sim, const std::string& target, json body) {
 }
 
 std::vector<json> heap_docs_by_time(EsSim& sim) {
-    auto r = search(sim, k_heap, {{"size", 100}, {"sort", json::array({{{"@timestamp", "asc"}}})}});
+    auto r = search(sim, k_heap_stream,
+                    {{"size", 100}, {"sort", json::array({{{"@timestamp", "asc"}}})}});
     std::vector<json> out;
     for (const auto& h : r["hits"]["hits"])
         out.push_back(h["_source"]);
@@ -86,10 +87,10 @@ TEST(Ingest, IndexesHeapAndExpvarFromRealGoProgram) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto summary = json::parse(r.out);
     EXPECT_EQ(summary["stats"]["indexed"], 2);
-    EXPECT_EQ(sim.count(k_heap), 1);
+    EXPECT_EQ(sim.count(k_heap_stream), 1);
     EXPECT_EQ(sim.count(k_expvar), 1);
 
-    const auto heap = search(sim, k_heap, {{"size", 1}})["hits"]["hits"][0]["_source"];
+    const auto heap = search(sim, k_heap_stream, {{"size", 1}})["hits"]["hits"][0]["_source"];
     EXPECT_GT(heap["golang"]["heap"]["allocations"]["object"]["bytes"].get<std::int64_t>(), 0);
     EXPECT_EQ(heap["golang"]["heap"]["cmdline"][0], ESMEND_EXPVAR_TARGET);
     EXPECT_EQ(heap["service"]["address"], go.first_line());
@@ -189,7 +190,7 @@ TEST(Ingest, NothingLostOrDuplicatedUnder429StormAndDroppedConnections) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("retrying"), std::string::npos) << "the storm really happened";
     sim.call(Method::del, "/_sim/faults");
-    for (const auto& ds : {k_heap, k_expvar}) {
+    for (const auto& ds : {k_heap_stream, k_expvar}) {
         const auto ids = sim.ids(ds);
         EXPECT_EQ(ids.size(), 120u) << ds;
         EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 120u)
@@ -199,7 +200,7 @@ TEST(Ingest, NothingLostOrDuplicatedUnder429StormAndDroppedConnections) {
     auto again = run_process(args, env_for(sim));
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(json::parse(again.out)["stats"]["already_stored"], 240);
-    EXPECT_EQ(sim.count(k_heap), 120);
+    EXPECT_EQ(sim.count(k_heap_stream), 120);
 }
 
 TEST(Ingest, SpoolsWhileClusterIsDownAndDrainsAfterwards) {
@@ -231,7 +232,7 @@ TEST(Ingest, SpoolsWhileClusterIsDownAndDrainsAfterwards) {
                                   tool::Collector::IdFrom::timestamp));
     ASSERT_TRUE(collector->flush());
     EXPECT_EQ(collector->spooled_now(), 0u);
-    EXPECT_EQ(sim.count(k_heap), 4);
+    EXPECT_EQ(sim.count(k_heap_stream), 4);
     EXPECT_EQ(sim.count(k_expvar), 4);
     // The spooled documents went first: they carry the older timestamps.
     const auto docs = heap_docs_by_time(sim);
@@ -245,17 +246,18 @@ TEST(Ingest, PausedStreamIsSpooledUntilTheMarkerIsCleared) {
     es_client::SystemClock clock;
     auto collector = collector_for(sim.es(), dir, clock);
     ASSERT_TRUE(
-        playbooks::set_pause(sim.es(), {k_heap, "repair test", "2026-01-01T00:00:00.000Z"}));
+        playbooks::set_pause(sim.es(), {k_heap_stream, "repair test", "2026-01-01T00:00:00.000Z"}));
     ASSERT_TRUE(collector->accept(capture(1), "http://svc:6060", std::chrono::system_clock::now(),
                                   tool::Collector::IdFrom::timestamp));
     ASSERT_TRUE(collector->flush());
     EXPECT_EQ(sim.count(k_expvar), 1) << "only the paused stream waits";
-    EXPECT_EQ(sim.call(Method::get, "/_data_stream/" + k_heap + "*")["data_streams"].size(), 0u)
+    EXPECT_EQ(sim.call(Method::get, "/_data_stream/" + k_heap_stream + "*")["data_streams"].size(),
+              0u)
         << "nothing written to the paused stream";
     EXPECT_EQ(collector->spooled_now(), 1u);
-    ASSERT_TRUE(playbooks::clear_pause(sim.es(), k_heap));
+    ASSERT_TRUE(playbooks::clear_pause(sim.es(), k_heap_stream));
     ASSERT_TRUE(collector->flush());
-    EXPECT_EQ(sim.count(k_heap), 1);
+    EXPECT_EQ(sim.count(k_heap_stream), 1);
     EXPECT_EQ(collector->spooled_now(), 0u);
 }
 
@@ -275,7 +277,7 @@ TEST(Ingest, MappingErrorGoesToDeadLetterNeverDropped) {
                                   tool::Collector::IdFrom::timestamp));
     ASSERT_TRUE(collector->flush());
     EXPECT_EQ(collector->stats().dead_lettered, 1u);
-    EXPECT_EQ(sim.count(k_heap), 1);
+    EXPECT_EQ(sim.count(k_heap_stream), 1);
     std::ifstream in(dir.file("dead-letter.ndjson"));
     std::string line;
     ASSERT_TRUE(std::getline(in, line));
@@ -301,7 +303,7 @@ TEST(Ingest, RepeatedSigtermIsOneStopRequest) {
                          env_for(sim));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto stats = json::parse(r.out)["stats"];
-    EXPECT_EQ(sim.count(k_heap), stats["polls_ok"].get<int>());
+    EXPECT_EQ(sim.count(k_heap_stream), stats["polls_ok"].get<int>());
     EXPECT_EQ(stats["spooled_now"], 0);
 }
 
@@ -317,6 +319,6 @@ TEST(Ingest, SigtermFlushesAndExitsZero) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto stats = json::parse(r.out)["stats"];
     EXPECT_GE(stats["polls_ok"].get<int>(), 3);
-    EXPECT_EQ(sim.count(k_heap), stats["polls_ok"].get<int>());
+    EXPECT_EQ(sim.count(k_heap_stream), stats["polls_ok"].get<int>());
     EXPECT_EQ(stats["spooled_now"], 0);
 }

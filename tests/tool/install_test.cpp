@@ -17,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-std::map<std::string, std::string> env_for(const EsSim& sim) {
+std::map<std::string, std::string> install_env(const EsSim& sim) {
     return {{"ELASTICSEARCH_HOSTS", sim.url()},  {"ESMEND_CONFIG", ""},
             {"XDG_CONFIG_HOME", "/nonexistent"}, {"KIBANA_HOST", ""},
             {"ELASTICSEARCH_USERNAME", ""},      {"ELASTICSEARCH_PASSWORD", ""}};
@@ -26,10 +26,10 @@ std::map<std::string, std::string> env_for(const EsSim& sim) {
 ProcessResult install(const EsSim& sim, std::vector<std::string> args) {
     std::vector<std::string> argv{ESMEND_BINARY, "install"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, env_for(sim));
+    return run_process(argv, install_env(sim));
 }
 
-json parse_out(const ProcessResult& r) {
+json install_json(const ProcessResult& r) {
     auto j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
     return j;
@@ -42,7 +42,7 @@ std::vector<std::string> results_of(const json& facts) {
     return out;
 }
 
-bool exists(EsSim& sim, const std::string& path) {
+bool install_exists(EsSim& sim, const std::string& path) {
     auto found = sim.es().find(path);
     return found && found->has_value();
 }
@@ -64,16 +64,17 @@ TEST(Install, InstallsEverythingThenASecondRunChangesNothing) {
     EsSim sim;
     auto first = install(sim, {"--json", "--namespace", "default,prod"});
     ASSERT_EQ(first.exit_code, 0) << first.err;
-    const auto j = parse_out(first);
+    const auto j = install_json(first);
     EXPECT_EQ(j["changed"], true);
     EXPECT_EQ(j["assets_requests"].size(), assets::all().size());
     for (const auto& a : assets::all()) {
-        EXPECT_TRUE(exists(sim, std::string(assets::api_prefix(a.kind)) + std::string(a.name)))
+        EXPECT_TRUE(
+            install_exists(sim, std::string(assets::api_prefix(a.kind)) + std::string(a.name)))
             << a.name;
     }
     for (const auto* ds : {"logs-golang.heap-default", "logs-golang.expvar-default",
                            "logs-golang.heap-prod", "logs-golang.expvar-prod"}) {
-        EXPECT_TRUE(exists(sim, std::string("/_data_stream/") + ds)) << ds;
+        EXPECT_TRUE(install_exists(sim, std::string("/_data_stream/") + ds)) << ds;
     }
     // The created stream takes esmend's template: host.ip is ip (ECS).
     const auto streams = sim.call(Method::get, "/_data_stream/logs-golang.heap-default");
@@ -81,7 +82,7 @@ TEST(Install, InstallsEverythingThenASecondRunChangesNothing) {
 
     auto second = install(sim, {"--json", "--namespace", "default,prod"});
     ASSERT_EQ(second.exit_code, 0) << second.err;
-    const auto again = parse_out(second);
+    const auto again = install_json(second);
     EXPECT_EQ(again["changed"], false);
     EXPECT_TRUE(again["assets_requests"].empty());
     EXPECT_TRUE(again["data_streams_requests"].empty());
@@ -101,7 +102,7 @@ TEST(Install, UpgradesAnOlderEsmendVersion) {
     sim.call(Method::put, "/_index_template/logs-golang.heap", &older);
     auto r = install(sim, {"--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto j = parse_out(r);
+    const auto j = install_json(r);
     EXPECT_EQ(j["assets_requests"].size(), 1U);
     const auto now = sim.call(Method::get, "/_index_template/logs-golang.heap");
     EXPECT_EQ(now["index_templates"][0]["index_template"]["version"], 160);
@@ -121,8 +122,8 @@ TEST(Install, RefusesFleetManagedAssetsAndChangesNothing) {
     EXPECT_NE(r.out.find("REFUSED: managed by Fleet"), std::string::npos) << r.out;
     EXPECT_NE(r.err.find("--via-fleet"), std::string::npos) << r.err;
     // Nothing half-done: not even the component templates that were missing.
-    EXPECT_FALSE(exists(sim, "/_component_template/logs-golang.heap@package"));
-    EXPECT_FALSE(exists(sim, "/_data_stream/logs-golang.heap-default"));
+    EXPECT_FALSE(install_exists(sim, "/_component_template/logs-golang.heap@package"));
+    EXPECT_FALSE(install_exists(sim, "/_data_stream/logs-golang.heap-default"));
     const auto still = sim.call(Method::get, "/_index_template/logs-golang.heap");
     EXPECT_EQ(still["index_templates"][0]["index_template"]["_meta"]["managed_by"], "fleet");
 
@@ -140,7 +141,7 @@ TEST(Install, NeverDowngradesWithoutForce) {
     sim.call(Method::put, "/_component_template/logs-golang.expvar@package", &newer);
     auto r = install(sim, {"--json"});
     EXPECT_EQ(r.exit_code, 1);
-    const auto j = parse_out(r);
+    const auto j = install_json(r);
     EXPECT_EQ(j["error"]["kind"], "conflict");
     EXPECT_EQ(j["changed"], false);
     auto forced = install(sim, {"--json", "--force"});
@@ -173,7 +174,7 @@ TEST(Install, RollsOverAStreamWhoseFieldChangesTypeAndNamesTheField) {
 
     auto r = install(sim, {"--json", "--namespace", "default"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto j = parse_out(r);
+    const auto j = install_json(r);
     json heap;
     for (const auto& o : j["data_streams"]) {
         if (o["name"] == "logs-golang.heap-default")
@@ -212,13 +213,14 @@ TEST(Install, DryRunPrintsTheGoldenPlanAndChangesNothing) {
     expected << golden.rdbuf();
     EXPECT_EQ(r.out, expected.str());
     for (const auto& a : assets::all()) {
-        EXPECT_FALSE(exists(sim, std::string(assets::api_prefix(a.kind)) + std::string(a.name)));
+        EXPECT_FALSE(
+            install_exists(sim, std::string(assets::api_prefix(a.kind)) + std::string(a.name)));
     }
-    EXPECT_FALSE(exists(sim, "/_data_stream/logs-golang.heap-default"));
+    EXPECT_FALSE(install_exists(sim, "/_data_stream/logs-golang.heap-default"));
 
     auto j = install(sim, {"--dry-run", "--json", "--namespace", "default"});
     ASSERT_EQ(j.exit_code, 0);
-    const auto plan = parse_out(j);
+    const auto plan = install_json(j);
     EXPECT_EQ(plan["dry_run"], true);
     EXPECT_EQ(results_of(plan["data_streams"]),
               (std::vector<std::string>{"logs-golang.expvar-default=create",
@@ -230,7 +232,7 @@ TEST(Install, BadNamespaceIsAUsageErrorBeforeAnyRequest) {
     auto r = install(sim, {"--namespace", "default,Prod-EU"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("Prod-EU"), std::string::npos) << r.err;
-    EXPECT_FALSE(exists(sim, "/_component_template/logs-golang.heap@package"));
+    EXPECT_FALSE(install_exists(sim, "/_component_template/logs-golang.heap@package"));
 }
 
 TEST(Install, ViaFleetWithoutKibanaIsAUsageError) {

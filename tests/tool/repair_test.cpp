@@ -680,7 +680,8 @@ TEST(RepairInterrupted, CtrlCStopsAtASafePointAndResumeFinishes) {
         " KIBANA_HOST=" + sim.kibana_url() +
         " ESMEND_CONFIG= ESMEND_STATE_DIR=" + state.path().string() +
         " XDG_CONFIG_HOME=/nonexistent ELASTICSEARCH_USERNAME= ELASTICSEARCH_PASSWORD= " +
-        ESMEND_BINARY + " repair --data-stream " + k_heap + " --yes --quiet-period 0.3 --json";
+        ESMEND_BINARY + " repair --data-stream " + k_heap +
+        " --strategy offline --yes --quiet-period 0.3 --json";
     esmend::test::BackgroundProcess run({"/bin/sh", "-c", command});
     ASSERT_TRUE(reindex_progressed(sim)) << "the copy never started";
     EXPECT_EQ(run.stop(SIGINT), 3);

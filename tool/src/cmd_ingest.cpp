@@ -87,7 +87,8 @@ HostMetadata this_host() {
 
 // Elastic's time units as the integration's `period` uses them: "200ms", "10s", "1m", "1h"; a bare
 // number is seconds.
-es_client::Result<std::chrono::milliseconds> parse_duration(const std::string& text, const char* option) {
+es_client::Result<std::chrono::milliseconds> parse_duration(const std::string& text,
+                                                            const char* option) {
     std::size_t used = 0;
     double value = 0;
     try {
@@ -97,13 +98,18 @@ es_client::Result<std::chrono::milliseconds> parse_duration(const std::string& t
     }
     const std::string unit = text.substr(used);
     double factor = 0;
-    if (unit.empty() || unit == "s") factor = 1000;
-    else if (unit == "ms") factor = 1;
-    else if (unit == "m") factor = 60'000;
-    else if (unit == "h") factor = 3'600'000;
+    if (unit.empty() || unit == "s")
+        factor = 1000;
+    else if (unit == "ms")
+        factor = 1;
+    else if (unit == "m")
+        factor = 60'000;
+    else if (unit == "h")
+        factor = 3'600'000;
     if (used == 0 || factor == 0 || value <= 0) {
-        return std::unexpected(make_error(ErrorKind::config, std::string(option) + ": '" + text +
-                                                                 "' is not a duration (e.g. 200ms, 10s, 1m)"));
+        return std::unexpected(
+            make_error(ErrorKind::config, std::string(option) + ": '" + text +
+                                              "' is not a duration (e.g. 200ms, 10s, 1m)"));
     }
     return std::chrono::milliseconds{static_cast<std::int64_t>(value * factor)};
 }
@@ -136,6 +142,9 @@ nlohmann::json stats_json(const CollectorStats& s, std::uint64_t spooled_now) {
             {"dead_lettered", s.dead_lettered},
             {"dropped", s.dropped}};
 }
+
+// The longest a polled document waits before it is sent (Beats' output flushes every second).
+constexpr std::chrono::seconds k_flush_every{1};
 
 void log_stats(const Collector& c) {
     const auto& s = c.stats();
@@ -261,6 +270,7 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
                      (*collector)->data_stream("golang.heap"),
                      (*collector)->data_stream("golang.expvar"));
         auto next_stats = ctx.clock.now() + *stats_every;
+        auto last_flush = ctx.clock.now();
         while (!ctx.cancel.requested()) {
             const auto round_start = ctx.clock.now();
             const auto at = std::chrono::system_clock::now();
@@ -280,8 +290,15 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
                     spdlog::warn("{}: {}", address, a.error().message);
                 }
             }
-            if (result = (*collector)->flush(); !result)
-                break;
+            // Delivery is batched across rounds, as Beats' output is (a bulk at most every
+            // second, or sooner when a batch is full): at short periods or with many targets a
+            // poll then costs a GET and its shaping, not a bulk request and pause-marker reads.
+            if (o.once || (*collector)->queued() >= o.batch_size ||
+                ctx.clock.now() - last_flush >= k_flush_every) {
+                if (result = (*collector)->flush(); !result)
+                    break;
+                last_flush = ctx.clock.now();
+            }
             if (ctx.clock.now() >= next_stats) {
                 log_stats(**collector);
                 next_stats = ctx.clock.now() + *stats_every;
@@ -331,7 +348,8 @@ void register_ingest(CLI::App& app, Action& action) {
                   "Do not verify HTTPS targets' certificates");
     cmd->add_option("--target-timeout", o->target_timeout, "Timeout per poll, e.g. 5s")
         ->capture_default_str();
-    cmd->add_option("--period", o->period, "Time between polls, e.g. 10s (the integration's default)")
+    cmd->add_option("--period", o->period,
+                    "Time between polls, e.g. 10s (the integration's default)")
         ->capture_default_str();
     cmd->add_flag("--once", o->once, "Poll once, deliver, and exit");
     cmd->add_option("--namespace", o->ns, "data_stream.namespace")->capture_default_str();
@@ -350,7 +368,8 @@ void register_ingest(CLI::App& app, Action& action) {
     cmd->add_option("--dead-letter", o->dead_letter, "NDJSON file for rejected documents");
     cmd->add_option("--batch-size", o->batch_size, "Documents per _bulk request")
         ->capture_default_str();
-    cmd->add_option("--stats-interval", o->stats_interval, "Time between stats lines on stderr, e.g. 60s")
+    cmd->add_option("--stats-interval", o->stats_interval,
+                    "Time between stats lines on stderr, e.g. 60s")
         ->capture_default_str();
     cmd->callback([&action, o] { action = [o](Context& ctx) { return run_ingest(ctx, *o); }; });
 }

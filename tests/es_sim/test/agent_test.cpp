@@ -14,13 +14,13 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 // host.ip's mapped type in one concrete index ("" when unmapped).
-std::string host_ip_type(Sim& sim, const std::string& index) {
+std::string agent_host_ip_type(Sim& sim, const std::string& index) {
     auto m = sim.get("/" + index + "/_mapping");
     auto& ip = m.json[index]["mappings"]["properties"]["host"]["properties"]["ip"];
     return ip.is_object() ? ip.value("type", "") : "";
 }
 
-std::int64_t count(Sim& sim, const std::string& target) {
+std::int64_t agent_count(Sim& sim, const std::string& target) {
     const auto r = sim.get("/" + target + "/_count");
     return r.status == 200 ? r.json.value("count", std::int64_t{0}) : 0;
 }
@@ -68,8 +68,8 @@ TEST(Agent, WritesHeapAndExpvarWhileEnabledAndStopsWhenDisabled) {
     ASSERT_EQ(created.status, 200) << created.body;
     const std::string id = created.json["item"]["id"];
     ASSERT_TRUE(eventually([&] {
-        return count(sim, "logs-golang.heap-default") >= 3 &&
-               count(sim, "logs-golang.expvar-default") >= 3;
+        return agent_count(sim, "logs-golang.heap-default") >= 3 &&
+               agent_count(sim, "logs-golang.expvar-default") >= 3;
     }));
 
     // The agent's events went through the 1.6.0 pipeline and carry host.ip as a v4/v6 list.
@@ -78,18 +78,20 @@ TEST(Agent, WritesHeapAndExpvarWhileEnabledAndStopsWhenDisabled) {
     EXPECT_EQ(src["host"]["ip"], json::array({"10.0.2.15", "fe80::a00:27ff:fe4e:66a1"}));
     EXPECT_TRUE(src["golang"]["heap"]["allocations"]["object"].contains("bytes")) << src.dump();
     EXPECT_EQ(src["event"]["dataset"], "golang.heap");
-    EXPECT_EQ(host_ip_type(sim, hit.json["hits"]["hits"][0]["_index"]), "ip");
+    EXPECT_EQ(agent_host_ip_type(sim, hit.json["hits"]["hits"][0]["_index"]), "ip");
 
     set_input(kb, id, false);
     // Within one period the writes stop: after a settling period the count stays put.
     std::this_thread::sleep_for(120ms);
-    const auto stopped = count(sim, "logs-golang.heap-default");
+    const auto stopped = agent_count(sim, "logs-golang.heap-default");
     std::this_thread::sleep_for(250ms);
-    EXPECT_EQ(count(sim, "logs-golang.heap-default"), stopped);
-    EXPECT_EQ(count(sim, "logs-golang.expvar-default"), count(sim, "logs-golang.expvar-default"));
+    EXPECT_EQ(agent_count(sim, "logs-golang.heap-default"), stopped);
+    EXPECT_EQ(agent_count(sim, "logs-golang.expvar-default"),
+              agent_count(sim, "logs-golang.expvar-default"));
 
     set_input(kb, id, true);
-    EXPECT_TRUE(eventually([&] { return count(sim, "logs-golang.heap-default") >= stopped + 2; }));
+    EXPECT_TRUE(
+        eventually([&] { return agent_count(sim, "logs-golang.heap-default") >= stopped + 2; }));
 }
 
 TEST(Agent, DisabledStreamAloneStopsOnlyThatStream) {
@@ -104,7 +106,7 @@ TEST(Agent, DisabledStreamAloneStopsOnlyThatStream) {
          {"inputs",
           {{"Golang-httpjson", {{"streams", {{"golang.expvar", {{"enabled", false}}}}}}}}}});
     ASSERT_EQ(created.status, 200) << created.body;
-    ASSERT_TRUE(eventually([&] { return count(sim, "logs-golang.heap-default") >= 3; }));
+    ASSERT_TRUE(eventually([&] { return agent_count(sim, "logs-golang.heap-default") >= 3; }));
     EXPECT_EQ(sim.get("/_data_stream/logs-golang.expvar-default").status, 404);
 }
 

@@ -67,7 +67,7 @@ TEST(KibanaServer, InvalidJsonBodyIsHapiPayloadError) {
     EXPECT_EQ(r.json["message"], "Invalid request payload JSON format");
 }
 
-Options secured() {
+Options secured_kibana() {
     Options o = with_kibana();
     o.users = {User{"elastic", "pw", Role::superuser}, User{"viewer", "pw", Role::read_only},
                User{"nobody", "pw", Role::no_access}};
@@ -75,7 +75,7 @@ Options secured() {
 }
 
 TEST(KibanaServer, AuthIsTheEsSideUsers) {
-    Sim sim(secured());
+    Sim sim(secured_kibana());
     KibanaClient anonymous(sim.server().kibana_url());
     auto r = anonymous.get("/api/status");
     ASSERT_EQ(r.status, 401);
@@ -99,7 +99,7 @@ TEST(KibanaServer, AuthIsTheEsSideUsers) {
 }
 
 TEST(KibanaServer, AuthComesBeforeXsrf) {
-    Sim sim(secured());
+    Sim sim(secured_kibana());
     KibanaClient anonymous(sim.server().kibana_url());
     const auto r = anonymous.call("POST", "/api/fleet/epm/packages/golang/1.6.0", "{}",
                                   KibanaClient::Xsrf::omit);
@@ -107,7 +107,7 @@ TEST(KibanaServer, AuthComesBeforeXsrf) {
 }
 
 TEST(KibanaServer, ViewerReadsButCannotInstall) {
-    Sim sim(secured());
+    Sim sim(secured_kibana());
     KibanaClient viewer(sim.server().kibana_url());
     viewer.auth("viewer", "pw");
     EXPECT_EQ(viewer.get("/api/fleet/epm/packages/golang").status, 200);

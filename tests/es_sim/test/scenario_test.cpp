@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-Options scenario(std::int64_t docs) {
+Options conflict_scenario(std::int64_t docs) {
     Options o = with_kibana();
     o.scenario = "host-ip-conflict";
     o.scenario_docs = docs;
@@ -19,7 +19,7 @@ Options scenario(std::int64_t docs) {
     return o;
 }
 
-std::vector<std::string> backing(Sim& sim, const std::string& ds) {
+std::vector<std::string> scenario_backing(Sim& sim, const std::string& ds) {
     std::vector<std::string> out;
     auto r = sim.get("/_data_stream/" + ds);
     EXPECT_EQ(r.status, 200) << ds << ": " << r.body;
@@ -37,10 +37,10 @@ std::vector<std::string> sorted(const json& list) {
 }
 
 TEST(Scenario, HostIpConflictFieldCapsShowsExactlyTheExpectedConflict) {
-    Sim sim(scenario(200));
-    const auto heap = backing(sim, "logs-golang.heap-default");
-    const auto expvar = backing(sim, "logs-golang.expvar-default");
-    const auto nginx = backing(sim, "logs-nginx.access-default");
+    Sim sim(conflict_scenario(200));
+    const auto heap = scenario_backing(sim, "logs-golang.heap-default");
+    const auto expvar = scenario_backing(sim, "logs-golang.expvar-default");
+    const auto nginx = scenario_backing(sim, "logs-nginx.access-default");
     ASSERT_EQ(heap.size(), 2U);
     ASSERT_EQ(expvar.size(), 2U);
     ASSERT_EQ(nginx.size(), 1U);
@@ -60,8 +60,8 @@ TEST(Scenario, HostIpConflictFieldCapsShowsExactlyTheExpectedConflict) {
 }
 
 TEST(Scenario, GenerationsHoldTheDocumentsSpreadOverDays) {
-    Sim sim(scenario(200));
-    const auto heap = backing(sim, "logs-golang.heap-default");
+    Sim sim(conflict_scenario(200));
+    const auto heap = scenario_backing(sim, "logs-golang.heap-default");
     EXPECT_EQ(sim.get("/" + heap[0] + "/_count").json["count"], 200);
     EXPECT_EQ(sim.get("/" + heap[1] + "/_count").json["count"], 5);
     EXPECT_EQ(sim.get("/logs-golang.expvar-default/_count").json["count"], 205);
@@ -82,7 +82,7 @@ TEST(Scenario, GenerationsHoldTheDocumentsSpreadOverDays) {
 }
 
 TEST(Scenario, FleetShowsGolang160InstalledAndTheEnabledPolicy) {
-    Sim sim(scenario(10));
+    Sim sim(conflict_scenario(10));
     KibanaClient kb(sim.server().kibana_url());
     EXPECT_EQ(kb.get("/api/fleet/epm/packages/golang").json["item"]["version"], "1.6.0");
     const auto list =

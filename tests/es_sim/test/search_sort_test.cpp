@@ -40,7 +40,7 @@ FakeCorpus events() {
     return c;
 }
 
-json error_of(const std::string& body, const esmend::es_sim::search::Params& params = {}) {
+json sort_error_of(const std::string& body, const esmend::es_sim::search::Params& params = {}) {
     auto r = search_json(events(), body, params);
     EXPECT_FALSE(r.has_value());
     return r ? json() : r.error().envelope();
@@ -110,7 +110,7 @@ TEST(SearchSort, ScoreAndDocSorts) {
 }
 
 TEST(SearchSort, SortingOnTextIsTheFielddataError) {
-    auto e = error_of(R"({"sort":["msg"]})");
+    auto e = sort_error_of(R"({"sort":["msg"]})");
     EXPECT_EQ(e["status"], 400);
     EXPECT_EQ(e["error"]["type"], "search_phase_execution_exception");
     EXPECT_EQ(e["error"]["root_cause"][0]["type"], "illegal_argument_exception");
@@ -125,7 +125,7 @@ TEST(SearchSort, SortingOnTextIsTheFielddataError) {
 }
 
 TEST(SearchSort, UnmappedSortFieldFailsUnlessUnmappedTypeIsGiven) {
-    auto e = error_of(R"({"sort":["nope"]})");
+    auto e = sort_error_of(R"({"sort":["nope"]})");
     EXPECT_EQ(e["error"]["root_cause"][0]["type"], "query_shard_exception");
     EXPECT_EQ(e["error"]["root_cause"][0]["reason"],
               "No mapping found for [nope] in order to sort on");
@@ -158,7 +158,7 @@ TEST(SearchPaging, FromAndSizeWithDefaultsOfZeroAndTen) {
 }
 
 TEST(SearchPaging, ResultWindowTooLargeIsEsShardFailure) {
-    auto e = error_of(R"({"from":9995,"size":10})");
+    auto e = sort_error_of(R"({"from":9995,"size":10})");
     EXPECT_EQ(e["status"], 400);
     const auto& err = e["error"];
     EXPECT_EQ(err["type"], "search_phase_execution_exception");
@@ -196,11 +196,11 @@ TEST(SearchPaging, SearchAfterWithoutPit) {
 
 TEST(SearchPaging, SearchAfterValidation) {
     EXPECT_EQ(
-        error_of(R"({"sort":["n"],"search_after":[1,2]})")["error"]["root_cause"][0]["reason"],
+        sort_error_of(R"({"sort":["n"],"search_after":[1,2]})")["error"]["root_cause"][0]["reason"],
         "search_after has 2 value(s) but sort has 1.");
-    EXPECT_EQ(error_of(R"({"search_after":[1]})")["error"]["root_cause"][0]["reason"],
+    EXPECT_EQ(sort_error_of(R"({"search_after":[1]})")["error"]["root_cause"][0]["reason"],
               "Sort must contain at least one field.");
-    auto v = error_of(R"({"sort":["n"],"search_after":[1],"from":5})");
+    auto v = sort_error_of(R"({"sort":["n"],"search_after":[1],"from":5})");
     EXPECT_EQ(v["error"]["type"], "action_request_validation_exception");
     EXPECT_EQ(
         v["error"]["reason"],

@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-void load(Sim& sim, const std::string& index, int n) {
+void load_tasks(Sim& sim, const std::string& index, int n) {
     std::string body;
     for (int i = 0; i < n; ++i)
         body += R"({"index":{"_id":")" + std::to_string(i) + "\"}}\n{\"n\":" + std::to_string(i) +
@@ -48,7 +48,7 @@ Options slow() {
 
 TEST(Tasks, RunningReindexReportsStatusWithProgressFields) {
     Sim sim(slow());
-    load(sim, "src", 100);
+    load_tasks(sim, "src", 100);
     const auto id = start_slow_reindex(sim);
     const auto t = sim.get("/_tasks/" + id);
     ASSERT_EQ(t.status, 200) << t.body;
@@ -74,7 +74,7 @@ TEST(Tasks, RunningReindexReportsStatusWithProgressFields) {
 
 TEST(Tasks, ListFiltersByActionsAndShowsDetailsOnlyWhenDetailed) {
     Sim sim(slow());
-    load(sim, "src", 100);
+    load_tasks(sim, "src", 100);
     const auto id = start_slow_reindex(sim);
     const auto plain = sim.get("/_tasks?actions=*reindex");
     ASSERT_EQ(plain.status, 200) << plain.body;
@@ -143,7 +143,7 @@ TEST(Tasks, CancelAndRethrottleOfUnknownTasksReportNodeFailures) {
 
 TEST(Tasks, SimRestartForgetsRunningTasksButKeepsDocuments) {
     Sim sim(slow());
-    load(sim, "src", 100);
+    load_tasks(sim, "src", 100);
     const auto id = start_slow_reindex(sim);
     ASSERT_EQ(sim.get("/_tasks/" + id).json["completed"], false);
     const auto r = sim.post("/_sim/restart", json::object());
@@ -166,7 +166,7 @@ TEST(Tasks, SimRestartForgetsRunningTasksButKeepsDocuments) {
 
 TEST(Tasks, StoredResultsSurviveRestart) {
     Sim sim;
-    load(sim, "src", 5);
+    load_tasks(sim, "src", 5);
     const auto r = sim.post("/_reindex?wait_for_completion=false",
                             {{"source", {{"index", "src"}}}, {"dest", {{"index", "dst"}}}});
     const auto id = r.json["task"].get<std::string>();
@@ -194,7 +194,7 @@ TEST(Tasks, FailedAsyncReindexStoresTheError) {
 
 TEST(Tasks, GetWithWaitForCompletionBlocksUntilDone) {
     Sim sim(slow());
-    load(sim, "src", 30);
+    load_tasks(sim, "src", 30);
     const auto id = start_slow_reindex(sim);
     const auto t = sim.get("/_tasks/" + id + "?wait_for_completion=true&timeout=20s");
     ASSERT_EQ(t.status, 200) << t.body;

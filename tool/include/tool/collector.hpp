@@ -67,6 +67,8 @@ public:
     [[nodiscard]] es_client::Result<void> flush();
 
     [[nodiscard]] const CollectorStats& stats() const { return m_stats; }
+    // Documents accepted and not yet flushed.
+    [[nodiscard]] std::size_t queued() const { return m_queue.size(); }
     [[nodiscard]] std::string data_stream(std::string_view dataset) const;
     [[nodiscard]] std::uint64_t spooled_now() const;
 
