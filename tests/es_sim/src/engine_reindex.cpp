@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* k_reindex_action = "indices:data/write/reindex";
 
-EsError validation_failed(const std::vector<std::string>& errors) {
+EsError reindex_validation_failed(const std::vector<std::string>& errors) {
     // ActionRequestValidationException: "Validation Failed: 1: a;2: b;".
     std::string reason = "Validation Failed: ";
     for (std::size_t i = 0; i < errors.size(); ++i)
@@ -200,7 +200,7 @@ std::expected<ReindexPlan, EsError> parse_reindex(const RestRequest& request) {
         } else if (key == "_source") {
             if (value.is_boolean() && !value.get<bool>())
                 return std::unexpected(
-                    validation_failed({"_source:false is not supported in this context"}));
+                    reindex_validation_failed({"_source:false is not supported in this context"}));
             plan.source_filter = value;
         } else if (key == "size") {
             if (!value.is_number_integer())
@@ -269,7 +269,7 @@ std::expected<ReindexPlan, EsError> parse_reindex(const RestRequest& request) {
         } else if (key == "routing") {
             // es-sim has one shard per index, so routing changes nothing; it is validated only.
             if (v != "keep" && v != "discard" && !v.starts_with("="))
-                return std::unexpected(validation_failed(
+                return std::unexpected(reindex_validation_failed(
                     {"routing must be unset, [keep], [discard] or [=<some new value>]"}));
         }
     }
@@ -332,7 +332,7 @@ std::expected<ReindexPlan, EsError> parse_reindex(const RestRequest& request) {
         errors.emplace_back("use _all if you really want to copy from all existing indexes");
     if (!dest_index_set) {
         errors.emplace_back("index must be specified");
-        return std::unexpected(validation_failed(errors));
+        return std::unexpected(reindex_validation_failed(errors));
     }
     if (plan.max_docs == 0)
         errors.emplace_back("maxDocs should be greater than 0 if the request is limited to some "
@@ -347,7 +347,7 @@ std::expected<ReindexPlan, EsError> parse_reindex(const RestRequest& request) {
         errors.emplace_back("create operations only support internal versioning. use index "
                             "instead");
     if (!errors.empty())
-        return std::unexpected(validation_failed(errors));
+        return std::unexpected(reindex_validation_failed(errors));
     if (plan.batch_size == 0)
         plan.batch_size = 1000;
     return plan;
@@ -695,7 +695,7 @@ Reply Engine::reindex(const RestRequest& request) {
                          target == plan.dest))
                         target = n;
             if (std::find(names->begin(), names->end(), target) != names->end())
-                return std::unexpected(validation_failed(
+                return std::unexpected(reindex_validation_failed(
                     {"reindex cannot write into an index its reading from [" + target + "]"}));
             std::int64_t slices = plan.slices;
             if (slices == 0) {

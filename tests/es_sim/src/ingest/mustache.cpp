@@ -211,7 +211,8 @@ std::string render_template(std::string_view text, const WorkDoc& doc, TemplateE
             if (tag.raw || encoding == TemplateEncoding::plain_text) {
                 out += value;
             } else {
-                out += encoding == TemplateEncoding::json ? json_escape(value) : url_encode(value);
+                out += encoding == TemplateEncoding::json_text ? json_escape(value)
+                                                               : url_encode(value);
             }
         }
         from = tag.end;

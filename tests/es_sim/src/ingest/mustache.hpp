@@ -22,10 +22,10 @@ namespace esmend::es_sim::ingest {
 // How {{ }} values are escaped: ES CustomMustacheFactory's encoders, picked by the set/append
 // processors' media_type (application/json by default, text/plain,
 // application/x-www-form-urlencoded).
-enum class TemplateEncoding { json, plain_text, url };
+enum class TemplateEncoding { json_text, plain_text, url };
 
 // Renders a template against the document.
 [[nodiscard]] std::string render_template(std::string_view text, const WorkDoc& doc,
-                                          TemplateEncoding encoding = TemplateEncoding::json);
+                                          TemplateEncoding encoding = TemplateEncoding::json_text);
 
 } // namespace esmend::es_sim::ingest

@@ -121,7 +121,7 @@ private:
 };
 
 std::string render(const std::string& text, const WorkDoc& doc,
-                   TemplateEncoding encoding = TemplateEncoding::json) {
+                   TemplateEncoding encoding = TemplateEncoding::json_text) {
     return is_template(text) ? render_template(text, doc, encoding) : text;
 }
 
@@ -165,7 +165,7 @@ std::expected<TemplateEncoding, EsError> read_media_type(Options& o) {
         return std::unexpected(v.error());
     const std::string mt = v->value_or("application/json");
     if (mt == "application/json")
-        return TemplateEncoding::json;
+        return TemplateEncoding::json_text;
     if (mt == "text/plain")
         return TemplateEncoding::plain_text;
     if (mt == "application/x-www-form-urlencoded")

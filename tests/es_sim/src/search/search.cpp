@@ -25,7 +25,7 @@ constexpr std::int64_t k_default_size = 10;
 constexpr std::int64_t k_default_track_total_hits =
     10000; // ES SearchContext.DEFAULT_TRACK_TOTAL_HITS_UP_TO
 
-EsError parsing_error(std::string reason) {
+EsError source_parsing_error(std::string reason) {
     return EsError(400, "parsing_exception", std::move(reason));
 }
 EsError illegal_argument(std::string reason) {
@@ -120,10 +120,11 @@ std::expected<std::vector<std::string>, EsError> string_list(const json& v,
         return out;
     }
     if (!v.is_array())
-        return std::unexpected(parsing_error("Unknown key for a " + what + " in [_source]."));
+        return std::unexpected(
+            source_parsing_error("Unknown key for a " + what + " in [_source]."));
     for (const auto& e : v) {
         if (!e.is_string())
-            return std::unexpected(parsing_error("Unknown key for a VALUE in [_source]."));
+            return std::unexpected(source_parsing_error("Unknown key for a VALUE in [_source]."));
         out.push_back(e.get<std::string>());
     }
     return out;
@@ -151,12 +152,12 @@ std::expected<SourceFilter, EsError> parse_source_filter(const json* body, const
                     f.excludes = *l;
                 else
                     return std::unexpected(
-                        parsing_error("Unknown key for a START_ARRAY in [" + k + "]."));
+                        source_parsing_error("Unknown key for a START_ARRAY in [" + k + "]."));
             }
         } else {
-            return std::unexpected(
-                parsing_error("Expected one of [VALUE_BOOLEAN, START_OBJECT] but found [" +
-                              std::string(s.is_number() ? "VALUE_NUMBER" : "VALUE_NULL") + "]"));
+            return std::unexpected(source_parsing_error(
+                "Expected one of [VALUE_BOOLEAN, START_OBJECT] but found [" +
+                std::string(s.is_number() ? "VALUE_NUMBER" : "VALUE_NULL") + "]"));
         }
     }
     // ES FetchSourceContext.parseFromRestRequest: URL parameters replace the body's choice.
@@ -347,8 +348,9 @@ std::expected<std::vector<SortSpec>, EsError> parse_sort_entry(const json& e,
         return out;
     }
     if (!e.is_object())
-        return std::unexpected(parsing_error("malformed sort format, within the sort array, an "
-                                             "object, or an actual string are allowed"));
+        return std::unexpected(
+            source_parsing_error("malformed sort format, within the sort array, an "
+                                 "object, or an actual string are allowed"));
     for (const auto& [name, v] : e.items()) {
         SortSpec s = make(name);
         if (v.is_string()) {
@@ -373,15 +375,15 @@ std::expected<std::vector<SortSpec>, EsError> parse_sort_entry(const json& e,
                 } else if (k == "mode" || k == "numeric_type" || k == "format") {
                     // Defaults (min for asc, max for desc) are what es-sim implements.
                 } else {
-                    return std::unexpected(parsing_error(
+                    return std::unexpected(source_parsing_error(
                         "[" +
                         std::string(s.kind == SortSpec::Kind::score ? "_score" : "field_sort") +
                         "] unknown field [" + k + "]"));
                 }
             }
         } else {
-            return std::unexpected(
-                parsing_error("[field_sort] expected an object or a string for [" + name + "]"));
+            return std::unexpected(source_parsing_error(
+                "[field_sort] expected an object or a string for [" + name + "]"));
         }
         out.push_back(std::move(s));
     }
@@ -662,7 +664,8 @@ std::expected<json, EsError> track_total(const json* body, const Params& params)
     if (v.is_boolean())
         return v;
     if (!v.is_number_integer())
-        return std::unexpected(parsing_error("[track_total_hits] must be a boolean or an integer"));
+        return std::unexpected(
+            source_parsing_error("[track_total_hits] must be a boolean or an integer"));
     const auto n = v.get<std::int64_t>();
     // ES SearchSourceBuilder.trackTotalHitsUpTo.
     if (n < -1)
@@ -681,7 +684,7 @@ std::expected<std::int64_t, EsError> int_param(const json* body, const Params& p
         const json& j = (*body)[name];
         if (!j.is_number_integer())
             return std::unexpected(
-                parsing_error("[" + name + "] failed to parse field [" + name + "]"));
+                source_parsing_error("[" + name + "] failed to parse field [" + name + "]"));
         v = j.get<std::int64_t>();
     }
     if (auto p = params.find(name); p != params.end()) {
@@ -729,7 +732,7 @@ std::expected<void, EsError> check_body_keys(const json* body) {
     if (body == nullptr || body->is_null())
         return {};
     if (!body->is_object())
-        return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
+        return std::unexpected(source_parsing_error("Unexpected token, expected START_OBJECT"));
     for (const auto& [k, v] : body->items()) {
         if (k_handled_keys.contains(k))
             continue;
@@ -744,7 +747,7 @@ std::expected<void, EsError> check_body_keys(const json* body) {
         }
         // ES SearchSourceBuilder.parseXContent.
         return std::unexpected(
-            parsing_error("Unknown key for a " + token_name(v) + " in [" + k + "]."));
+            source_parsing_error("Unknown key for a " + token_name(v) + " in [" + k + "]."));
     }
     return {};
 }
@@ -856,18 +859,18 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
     if (body != nullptr && body->contains("track_scores")) {
         if (!(*body)["track_scores"].is_boolean())
             return std::unexpected(
-                parsing_error("[track_scores] failed to parse field [track_scores]"));
+                source_parsing_error("[track_scores] failed to parse field [track_scores]"));
         track_scores = (*body)["track_scores"].get<bool>();
     }
     const bool is_pit = body != nullptr && body->contains("pit");
     if (is_pit && !(*body)["pit"].is_object())
-        return std::unexpected(parsing_error("[pit] failed to parse object"));
+        return std::unexpected(source_parsing_error("[pit] failed to parse object"));
 
     std::optional<json> search_after;
     if (body != nullptr && body->contains("search_after")) {
         if (!(*body)["search_after"].is_array())
             return std::unexpected(
-                parsing_error("[search_after] failed to parse field [search_after]"));
+                source_parsing_error("[search_after] failed to parse field [search_after]"));
         search_after = (*body)["search_after"];
     }
     // ES SearchRequest.validate.
@@ -895,8 +898,8 @@ std::expected<json, EsError> run_search(const SearchInput& input) {
         const bool a1 = body->contains("aggs");
         const bool a2 = body->contains("aggregations");
         if (a1 && a2)
-            return std::unexpected(
-                parsing_error("Found two aggregation definitions: [aggs] and [aggregations]"));
+            return std::unexpected(source_parsing_error(
+                "Found two aggregation definitions: [aggs] and [aggregations]"));
         if (a1 || a2) {
             auto parsed = Aggregations::parse((*body)[a1 ? "aggs" : "aggregations"]);
             if (!parsed)
@@ -1151,12 +1154,13 @@ std::expected<std::int64_t, EsError> run_count(const json* body,
     const json* query = nullptr;
     if (body != nullptr && !body->is_null()) {
         if (!body->is_object())
-            return std::unexpected(parsing_error("Unexpected token, expected START_OBJECT"));
+            return std::unexpected(source_parsing_error("Unexpected token, expected START_OBJECT"));
         for (const auto& [k, v] : body->items()) {
             (void)v;
             // ES RestActions.getQueryContent.
             if (k != "query")
-                return std::unexpected(parsing_error("request does not support [" + k + "]"));
+                return std::unexpected(
+                    source_parsing_error("request does not support [" + k + "]"));
         }
         if (body->contains("query"))
             query = &(*body)["query"];
