@@ -63,6 +63,19 @@ Action reindex_action(const RepairParams& params, const json& body, const std::s
     return Action{Service::elasticsearch, Method::post, path.str(), body, summary, capture};
 }
 
+Result<json> backing_indices(es_client::Elasticsearch& es, const std::string& ds) {
+    auto found = es.find("/_data_stream/" + url_encode(ds));
+    if (!found)
+        return std::unexpected(found.error());
+    json out = json::array();
+    if (found->has_value())
+        for (const auto& d : (**found).value("data_streams", json::array()))
+            if (d.value("name", "") == ds)
+                for (const auto& i : d.value("indices", json::array()))
+                    out.push_back(i.value("index_name", ""));
+    return out;
+}
+
 Step reindex_task_step(es_client::Elasticsearch& es, const RepairParams& params,
                        const std::string& name, const Action& start) {
     return Step{name,
@@ -159,14 +172,10 @@ json excluding(const json& ids) {
 // with the same _source is a duplicate: [{index, id}] of the newer copies, at most `limit`.
 Result<json> rollover_duplicates(es_client::Elasticsearch& es, const std::string& ds,
                                  const es_client::Cancellation* cancel, std::size_t limit) {
-    auto stream = es.call(Method::get, "/_data_stream/" + url_encode(ds));
-    if (!stream)
-        return std::unexpected(stream.error());
-    std::vector<std::string> generations;
-    for (const auto& d : stream->value("data_streams", json::array()))
-        if (d.value("name", "") == ds)
-            for (const auto& i : d.value("indices", json::array()))
-                generations.push_back(i.value("index_name", ""));
+    auto listed = detail::backing_indices(es, ds);
+    if (!listed)
+        return std::unexpected(listed.error());
+    const std::vector<std::string> generations = listed->get<std::vector<std::string>>();
     json duplicates = json::array();
     std::string older;
     for (std::size_t g = 0; g < generations.size(); ++g) {
@@ -801,8 +810,8 @@ Step verify_copy_step(es_client::Elasticsearch& es, const RepairParams& params,
 
 Result<json> field_types(es_client::Elasticsearch& es, const std::string& target,
                          const std::string& field) {
-    auto caps = es.call(Method::get,
-                        "/" + url_encode(target) + "/_field_caps?fields=" + url_encode(field));
+    auto caps =
+        es.call(Method::get, "/" + url_encode(target) + "/_field_caps?fields=" + url_encode(field));
     if (!caps)
         return std::unexpected(caps.error());
     json types = json::array();

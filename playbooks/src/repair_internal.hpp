@@ -25,6 +25,11 @@ namespace esmend::playbooks::detail {
 [[nodiscard]] es_client::Result<std::int64_t> count(es_client::Elasticsearch& es,
                                                     const std::string& target);
 
+// The backing indices of `ds`, oldest first (the last one is the write index); empty when the
+// stream does not exist.
+[[nodiscard]] es_client::Result<nlohmann::json> backing_indices(es_client::Elasticsearch& es,
+                                                                const std::string& ds);
+
 // POST _reindex?wait_for_completion=false with the run's slices and throttle.
 [[nodiscard]] Action reindex_action(const RepairParams& params, const nlohmann::json& body,
                                     const std::string& capture, const std::string& summary);

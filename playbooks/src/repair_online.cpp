@@ -13,6 +13,7 @@
 
 namespace esmend::playbooks {
 
+using detail::backing_indices;
 using detail::completed;
 using detail::count;
 using detail::dry_run;
@@ -38,8 +39,11 @@ std::string copy_capture(std::size_t k) {
 
 // Unit k's {index, new_index} from the preflight's facts.
 json unit(const json& state, std::size_t k) {
-    const json rewrite = facts_of(state, "preflight").value("rewrite", json::array());
-    return k >= 1 && k <= rewrite.size() ? rewrite[k - 1] : json::object();
+    const json& pre = facts_of(state, "preflight");
+    const auto rewrite = pre.find("rewrite");
+    if (rewrite == pre.end() || !rewrite->is_array() || k < 1 || k > rewrite->size())
+        return json::object();
+    return (*rewrite)[k - 1];
 }
 
 // A setting of GET _settings?flat_settings=true, as text ("" when unset).
@@ -58,20 +62,6 @@ Result<json> flat_settings(es_client::Elasticsearch& es, const std::string& inde
     if (!found->has_value())
         return json(nullptr);
     return (**found).value(index, json::object()).value("settings", json::object());
-}
-
-// The backing indices of `ds`, oldest first (the last one is the write index).
-Result<json> backing_indices(es_client::Elasticsearch& es, const std::string& ds) {
-    auto found = es.find("/_data_stream/" + url_encode(ds));
-    if (!found)
-        return std::unexpected(found.error());
-    json out = json::array();
-    if (found->has_value())
-        for (const auto& d : (**found).value("data_streams", json::array()))
-            if (d.value("name", "") == ds)
-                for (const auto& i : d.value("indices", json::array()))
-                    out.push_back(i.value("index_name", ""));
-    return out;
 }
 
 bool contains(const json& list, const std::string& value) {
@@ -112,7 +102,9 @@ json online_rewrite_list(const json& state) {
 }
 
 std::size_t online_rewrites(const json& state) {
-    return online_rewrite_list(state).size();
+    const json& pre = facts_of(state, "preflight");
+    const auto rewrite = pre.find("rewrite");
+    return rewrite != pre.end() && rewrite->is_array() ? rewrite->size() : 0;
 }
 
 Decision decide_online_preflight(const RepairParams& params, const json& state,
@@ -215,9 +207,7 @@ Decision decide_swap(const RepairParams& params, std::size_t k, const json& stat
 }
 
 std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const RepairParams& params,
-                                      es_client::Clock& clock,
                                       const es_client::Cancellation* cancel, const json& state) {
-    (void)clock;
     const std::string ds = params.data_stream;
     std::vector<Step> steps;
 

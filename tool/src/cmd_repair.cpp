@@ -101,8 +101,7 @@ std::string destructive_step(const playbooks::RepairParams& params) {
 std::vector<playbooks::Step> build_steps(Connection& connection, Context& ctx,
                                          const playbooks::RepairParams& params, const json& state) {
     if (params.strategy == "online")
-        return playbooks::online_repair_steps(*connection.es, params, ctx.clock, &ctx.cancel,
-                                              state);
+        return playbooks::online_repair_steps(*connection.es, params, &ctx.cancel, state);
     return playbooks::repair_steps(*connection.es, connection.kibana.get(), params, ctx.clock,
                                    &ctx.cancel);
 }

@@ -117,7 +117,6 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 [[nodiscard]] nlohmann::json online_rewrite_list(const nlohmann::json& state);
 [[nodiscard]] std::vector<Step> online_repair_steps(es_client::Elasticsearch& es,
                                                     const RepairParams& params,
-                                                    es_client::Clock& clock,
                                                     const es_client::Cancellation* cancel,
                                                     const nlohmann::json& state);
 // Undoes the index units that were not swapped in, as Kibana's Upgrade Assistant cleans up a
