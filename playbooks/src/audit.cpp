@@ -1,5 +1,6 @@
 #include <es_client/url.hpp>
 #include <playbooks/audit.hpp>
+#include <playbooks/install.hpp>
 #include <playbooks/strategy.hpp>
 
 #include <algorithm>
@@ -137,6 +138,25 @@ std::vector<StreamFinding> attribute_conflict(const FieldConflict& conflict,
         std::string expected = finding.template_type;
         if (expected == "constant_keyword" || expected == "wildcard")
             expected = "keyword";
+        // The same test as the repair's preflight: the bundled Golang package says what the
+        // field should be when the template is esmend's or the golang package's.
+        const std::string owner = info.meta.is_object() ? info.meta.value("managed_by", "") : "";
+        const bool golang = owner == "fleet" && finding.package.is_object() &&
+                            finding.package.value("name", "") == "golang";
+        if (owner == "esmend" || golang) {
+            const auto bundled = bundled_field_type(info.template_name, conflict.field);
+            if (bundled && (finding.template_type.empty() ||
+                            kibana_type(finding.template_type) != kibana_type(bundled->type))) {
+                // Fleet's reinstall of the same version puts an edited template back, which
+                // the offline repair's reinstall step does too.
+                const bool reinstall =
+                    golang && finding.package.value("version", "") == bundled->package_version;
+                finding.template_fix = {{"type", bundled->type},
+                                        {"package_version", bundled->package_version},
+                                        {"reinstall", reinstall}};
+                expected = bundled->type;
+            }
+        }
         if (expected.empty()) {
             for (auto it = info.indices.rbegin(); it != info.indices.rend(); ++it) {
                 if (const auto t = finding.types.find(*it); t != finding.types.end()) {
@@ -233,7 +253,7 @@ Result<void> observe_template(es_client::Elasticsearch& es, const std::string& n
 
 json repair_plan(es_client::Elasticsearch& es, const std::string& data_stream,
                  const std::vector<std::string>& fields, const json& disk,
-                 const es_client::Version& version, const AuditOptions& options,
+                 const es_client::Version& version, const AuditOptions& options, bool template_fix,
                  Result<void>& status) {
     json plan = {{"data_stream", data_stream}, {"fields", fields}};
     auto stats =
@@ -268,9 +288,15 @@ json repair_plan(es_client::Elasticsearch& es, const std::string& data_stream,
     plan["strategies"] = strategies;
     // What `esmend repair --strategy auto` will pick: online where the cluster can swap backing
     // indices, so collection need not stop.
-    plan["recommended_strategy"] =
-        es_client::Features::of(version).modify_data_stream ? "online" : "offline";
+    const bool online = es_client::Features::of(version).modify_data_stream;
+    plan["recommended_strategy"] = online ? "online" : "offline";
     plan["command"] = repair_command(data_stream, fields);
+    // Only the online playbook installs a template that maps the field otherwise; the offline
+    // one reinstalls what is there, so the operator upgrades first.
+    plan["template_fix"] = template_fix;
+    if (template_fix && !online)
+        plan["first"] = "upgrade the package (or run `esmend install`): the offline repair "
+                        "reinstalls the template as it is";
     return plan;
 }
 
@@ -373,6 +399,7 @@ Result<json> audit(es_client::Elasticsearch& es, const std::vector<AuditTarget>&
     const auto owners = index_owners(*streams);
     std::set<std::string> observed_templates;
     std::map<std::string, std::set<std::string>> repairable; // data stream -> fields
+    std::set<std::string> template_fixes; // streams whose template must be installed first
     json report_targets = json::array();
     std::size_t conflicting_fields = 0;
     for (const auto& target : targets) {
@@ -430,11 +457,24 @@ Result<json> audit(es_client::Elasticsearch& es, const std::vector<AuditTarget>&
                                 {"disagreeing_indices", f.disagreeing}};
                 switch (f.verdict) {
                 case StreamFinding::Verdict::repairable:
-                    finding["why"] =
-                        "template " + f.template_name + " now maps " + f.field + " as " +
-                        (f.template_type.empty() ? std::string("(dynamic)") : f.template_type) +
-                        ", but older backing indices keep the type they were created with; a "
-                        "rollover alone only fixes indices created after it";
+                    if (f.template_fix.is_object()) {
+                        finding["template_fix"] = f.template_fix;
+                        finding["why"] =
+                            "template " + f.template_name + " maps " + f.field + " as " +
+                            (f.template_type.empty() ? std::string("(dynamic)") : f.template_type) +
+                            ", but golang " + f.template_fix.value("package_version", "") +
+                            " maps it as " + f.template_fix.value("type", "") +
+                            ": the online repair installs that template first, then rewrites "
+                            "the backing indices";
+                        if (!f.template_fix.value("reinstall", false))
+                            template_fixes.insert(f.data_stream);
+                    } else {
+                        finding["why"] =
+                            "template " + f.template_name + " now maps " + f.field + " as " +
+                            (f.template_type.empty() ? std::string("(dynamic)") : f.template_type) +
+                            ", but older backing indices keep the type they were created with; "
+                            "a rollover alone only fixes indices created after it";
+                    }
                     repairable[f.data_stream].insert(f.field);
                     break;
                 case StreamFinding::Verdict::tsds:
@@ -468,7 +508,7 @@ Result<json> audit(es_client::Elasticsearch& es, const std::vector<AuditTarget>&
         for (const auto& [ds, fields] : repairable) {
             Result<void> status;
             auto plan = repair_plan(es, ds, {fields.begin(), fields.end()}, *disk, info->version,
-                                    options, status);
+                                    options, template_fixes.contains(ds), status);
             if (!status)
                 return std::unexpected(status.error());
             repairs.push_back(std::move(plan));

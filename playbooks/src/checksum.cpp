@@ -120,17 +120,12 @@ std::string DocumentChecksum::hex() const {
     return out;
 }
 
-Result<void> scan_documents(es_client::Elasticsearch& es, const std::string& target,
-                            const nlohmann::json* query, const es_client::Cancellation* cancel,
-                            const std::function<Result<bool>(const nlohmann::json& hits)>& on_page,
-                            int page_size) {
+Result<DocumentScan> DocumentScan::open(es_client::Elasticsearch& es, const std::string& target,
+                                        const nlohmann::json* query, int page_size) {
     if (page_size <= 0)
         return std::unexpected(
             es_client::make_error(ErrorKind::config, "scan page size must be positive, not " +
                                                          std::to_string(page_size)));
-    if (cancel != nullptr && cancel->requested())
-        return std::unexpected(es_client::make_error(ErrorKind::cancelled, "interrupted"));
-
     auto opened = es.call(Method::post,
                           "/" + es_client::url_encode(target) + "/_pit?keep_alive=" + k_keep_alive);
     if (!opened)
@@ -138,55 +133,95 @@ Result<void> scan_documents(es_client::Elasticsearch& es, const std::string& tar
     const auto id = opened->find("id");
     if (id == opened->end() || !id->is_string())
         return std::unexpected(parse_error(target, "no point-in-time id in the _pit answer"));
-    std::string pit_id = id->get<std::string>();
+    DocumentScan scan(es, target, page_size);
+    scan.m_pit_id = id->get<std::string>();
+    scan.m_body = {{"pit", {{"id", scan.m_pit_id}, {"keep_alive", k_keep_alive}}},
+                   {"size", page_size},
+                   {"sort", json::array({{{"_shard_doc", "asc"}}})},
+                   {"track_total_hits", false}};
+    if (query != nullptr)
+        scan.m_body["query"] = *query;
+    return scan;
+}
 
+DocumentScan::DocumentScan(DocumentScan&& other) noexcept
+    : m_es(other.m_es), m_target(std::move(other.m_target)), m_page_size(other.m_page_size),
+      m_pit_id(std::exchange(other.m_pit_id, {})), m_body(std::move(other.m_body)),
+      m_done(other.m_done) {}
+
+DocumentScan::~DocumentScan() {
+    close();
+}
+
+void DocumentScan::close() {
+    if (!m_pit_id.empty())
+        close_pit(*m_es, std::exchange(m_pit_id, {}));
+    m_done = true;
+}
+
+Result<json> DocumentScan::next(const es_client::Cancellation* cancel) {
+    if (m_done)
+        return json::array();
     // Every way out below closes the point in time with the newest id ES handed out.
-    const auto fail = [&](es_client::Error error) -> Result<void> {
-        close_pit(es, pit_id);
+    const auto fail = [&](es_client::Error error) -> Result<json> {
+        close();
         return std::unexpected(std::move(error));
     };
-
-    json body = {{"pit", {{"id", pit_id}, {"keep_alive", k_keep_alive}}},
-                 {"size", page_size},
-                 {"sort", json::array({{{"_shard_doc", "asc"}}})},
-                 {"track_total_hits", false}};
-    if (query != nullptr)
-        body["query"] = *query;
-    while (true) {
-        if (cancel != nullptr && cancel->requested())
-            return fail(es_client::make_error(ErrorKind::cancelled, "interrupted"));
-        body["pit"]["id"] = pit_id;
-        auto page = es.call(Method::post, "/_search", &body);
-        if (!page)
-            return fail(page.error());
-        if (const auto newer = page->find("pit_id"); newer != page->end() && newer->is_string())
-            pit_id = newer->get<std::string>();
-        const auto shards = page->find("_shards");
-        if (page->value("timed_out", false) ||
-            (shards != page->end() && shards->is_object() && shards->value("failed", 0) > 0))
-            return fail(incomplete_page(target, *page));
-        const auto hits = page->find("hits");
-        if (hits == page->end() || !hits->is_object() || !hits->contains("hits") ||
-            !(*hits)["hits"].is_array())
-            return fail(parse_error(target, "no hits.hits in a _search answer"));
-        const auto& list = (*hits)["hits"];
-        for (const auto& hit : list) {
-            const auto hit_id = hit.find("_id");
-            if (hit_id == hit.end() || !hit_id->is_string())
-                return fail(parse_error(target, "a hit without _id"));
-        }
-        auto more = on_page(list);
-        if (!more)
-            return fail(more.error());
-        // Fewer hits than asked for: the point in time has no more.
-        if (!*more || list.size() < static_cast<std::size_t>(page_size))
-            break;
-        const auto sort = list.back().find("sort");
-        if (sort == list.back().end() || !sort->is_array())
-            return fail(parse_error(target, "a hit without sort values"));
-        body["search_after"] = *sort;
+    if (cancel != nullptr && cancel->requested())
+        return fail(es_client::make_error(ErrorKind::cancelled, "interrupted"));
+    m_body["pit"]["id"] = m_pit_id;
+    auto page = m_es->call(Method::post, "/_search", &m_body);
+    if (!page)
+        return fail(page.error());
+    if (const auto newer = page->find("pit_id"); newer != page->end() && newer->is_string())
+        m_pit_id = newer->get<std::string>();
+    const auto shards = page->find("_shards");
+    if (page->value("timed_out", false) ||
+        (shards != page->end() && shards->is_object() && shards->value("failed", 0) > 0))
+        return fail(incomplete_page(m_target, *page));
+    const auto hits = page->find("hits");
+    if (hits == page->end() || !hits->is_object() || !hits->contains("hits") ||
+        !(*hits)["hits"].is_array())
+        return fail(parse_error(m_target, "no hits.hits in a _search answer"));
+    json list = std::move((*hits)["hits"]);
+    for (const auto& hit : list) {
+        const auto hit_id = hit.find("_id");
+        if (hit_id == hit.end() || !hit_id->is_string())
+            return fail(parse_error(m_target, "a hit without _id"));
     }
-    close_pit(es, pit_id);
+    // Fewer hits than asked for: the point in time has no more.
+    if (list.size() < static_cast<std::size_t>(m_page_size)) {
+        close();
+        return list;
+    }
+    const auto sort = list.back().find("sort");
+    if (sort == list.back().end() || !sort->is_array())
+        return fail(parse_error(m_target, "a hit without sort values"));
+    m_body["search_after"] = *sort;
+    return list;
+}
+
+Result<void> scan_documents(es_client::Elasticsearch& es, const std::string& target,
+                            const nlohmann::json* query, const es_client::Cancellation* cancel,
+                            const std::function<Result<bool>(const nlohmann::json& hits)>& on_page,
+                            int page_size) {
+    if (cancel != nullptr && cancel->requested())
+        return std::unexpected(es_client::make_error(ErrorKind::cancelled, "interrupted"));
+    auto scan = DocumentScan::open(es, target, query, page_size);
+    if (!scan)
+        return std::unexpected(scan.error());
+    while (!scan->done()) {
+        auto page = scan->next(cancel);
+        if (!page)
+            return std::unexpected(page.error());
+        if (page->empty())
+            break;
+        auto more = on_page(*page);
+        if (!more)
+            return std::unexpected(more.error());
+        if (!*more)
+            break;
+    }
     return {};
 }
 

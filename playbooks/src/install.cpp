@@ -1,5 +1,6 @@
 #include <assets/assets.hpp>
 #include <es_client/url.hpp>
+#include <playbooks/audit.hpp>
 #include <playbooks/install.hpp>
 
 #include <algorithm>
@@ -106,18 +107,6 @@ std::string version_text(const std::optional<std::int64_t>& v) {
     return v ? std::to_string(*v) : std::string("none");
 }
 
-Result<json> observe_assets(es_client::Elasticsearch& es) {
-    json observation = json::object();
-    for (const auto& asset : assets::all()) {
-        auto answer = es.find(path_of(asset));
-        if (!answer)
-            return std::unexpected(answer.error());
-        observation[std::string(asset.name)] =
-            *answer ? definition_in(asset, **answer) : json(nullptr);
-    }
-    return observation;
-}
-
 // The component template whose mappings a dataset's data streams get from esmend.
 json package_mappings(const std::string& dataset) {
     const auto* asset = assets::find("logs-golang." + dataset + "@package");
@@ -184,6 +173,18 @@ Result<json> observe_data_streams(es_client::Elasticsearch& es, const InstallOpt
 }
 
 } // namespace
+
+Result<json> observe_assets(es_client::Elasticsearch& es) {
+    json observation = json::object();
+    for (const auto& asset : assets::all()) {
+        auto answer = es.find(path_of(asset));
+        if (!answer)
+            return std::unexpected(answer.error());
+        observation[std::string(asset.name)] =
+            *answer ? definition_in(asset, **answer) : json(nullptr);
+    }
+    return observation;
+}
 
 std::vector<std::pair<std::string, std::string>> flatten_mapping_types(const json& mappings) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -355,6 +356,37 @@ std::vector<Step> install_steps(es_client::Elasticsearch& es, const InstallOptio
             [](const json&, const json& observation) { return decide_data_streams(observation); }});
     }
     return steps;
+}
+
+std::optional<BundledField> bundled_field_type(const std::string& index_template,
+                                               const std::string& field) {
+    const auto* asset = assets::find(index_template);
+    if (asset == nullptr || asset->kind != assets::Kind::index_template)
+        return std::nullopt;
+    const json body = json::parse(asset->json, nullptr, false);
+    if (body.is_discarded())
+        return std::nullopt;
+    // The composed templates in order, then the index template's own (es-apis.md §1.3: the
+    // later wins).
+    std::vector<json> parts;
+    for (const auto& name : body.value("composed_of", json::array())) {
+        const auto* component = assets::find(name.get<std::string>());
+        if (component == nullptr)
+            continue;
+        const json ct = json::parse(component->json, nullptr, false);
+        if (!ct.is_discarded())
+            parts.push_back(ct.value("template", json::object()));
+    }
+    parts.push_back(body.value("template", json::object()));
+    std::optional<std::string> type;
+    for (const auto& part : parts)
+        if (auto t = mapping_type(part.value("mappings", json::object()), field))
+            type = std::move(t);
+    if (!type)
+        return std::nullopt;
+    const std::string version =
+        body.value("_meta", json::object()).value("package", json::object()).value("version", "");
+    return BundledField{*type, version};
 }
 
 Decision decide_fleet_reinstall(const json& state, const json& observation) {

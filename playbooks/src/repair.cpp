@@ -1,7 +1,9 @@
 #include <es_client/url.hpp>
+#include <es_client/version.hpp>
 #include <playbooks/audit.hpp>
 #include <playbooks/checksum.hpp>
 #include <playbooks/control_index.hpp>
+#include <playbooks/install.hpp>
 #include <playbooks/journal.hpp>
 #include <playbooks/repair.hpp>
 
@@ -11,6 +13,8 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 namespace esmend::playbooks {
@@ -169,47 +173,84 @@ json excluding(const json& ids) {
 // (ILM, or an operator) creates again, in the new write index, what the older generations
 // already hold, because op_type create only sees the write index. Scans every backing index
 // but the oldest with a point in time and looks each page's ids up in the older ones; a hit
-// with the same _source is a duplicate: [{index, id}] of the newer copies, at most `limit`.
-Result<json> rollover_duplicates(es_client::Elasticsearch& es, const std::string& ds,
-                                 const es_client::Cancellation* cancel, std::size_t limit) {
-    auto listed = detail::backing_indices(es, ds);
-    if (!listed)
-        return std::unexpected(listed.error());
-    const std::vector<std::string> generations = listed->get<std::vector<std::string>>();
-    json duplicates = json::array();
-    std::string older;
-    for (std::size_t g = 0; g < generations.size(); ++g) {
-        if (g > 0 && duplicates.size() < limit) {
-            auto scanned = scan_documents(
-                es, generations[g], nullptr, cancel, [&](const json& hits) -> Result<bool> {
-                    json ids = json::array();
-                    std::map<std::string, json> sources;
-                    for (const auto& hit : hits) {
-                        ids.push_back(hit["_id"]);
-                        sources[hit["_id"].get<std::string>()] =
-                            hit.value("_source", json(nullptr));
-                    }
-                    const json lookup = {{"size", hits.size()},
-                                         {"query", {{"ids", {{"values", ids}}}}}};
-                    auto found =
-                        es.call(Method::post, "/" + url_encode(older) + "/_search", &lookup);
-                    if (!found)
-                        return std::unexpected(found.error());
-                    for (const auto& hit : (*found)["hits"].value("hits", json::array())) {
-                        const std::string id = hit.value("_id", "");
-                        if (sources[id] == hit.value("_source", json(nullptr)) &&
-                            duplicates.size() < limit)
-                            duplicates.push_back({{"index", generations[g]}, {"id", id}});
-                    }
-                    return duplicates.size() < limit;
-                });
-            if (!scanned)
-                return std::unexpected(scanned.error());
+// with the same _source is a duplicate.
+//
+// One pass over the data in all: each round returns the duplicates of the next pages (whole
+// pages, until at least `limit`), the step deletes them, and the next round goes on where this
+// one stopped. The scan is kept in memory only: a new copy task (`key`), an error or a new process
+// starts it again from the first generation, which is always correct, only slower.
+class RolloverDedupe {
+public:
+    Result<json> next(es_client::Elasticsearch& es, const std::string& ds, const std::string& key,
+                      const es_client::Cancellation* cancel, std::size_t limit) {
+        if (key != m_key || !m_started) {
+            reset();
+            auto listed = detail::backing_indices(es, ds);
+            if (!listed)
+                return std::unexpected(listed.error());
+            m_generations = listed->get<std::vector<std::string>>();
+            m_key = key;
+            m_started = true;
         }
-        older += (older.empty() ? "" : ",") + generations[g];
+        json duplicates = json::array();
+        while (duplicates.size() < limit) {
+            if (!m_scan || m_scan->done()) {
+                m_scan.reset();
+                if (m_next + 1 >= m_generations.size())
+                    return duplicates; // every generation is scanned
+                ++m_next;
+                m_older.clear();
+                for (std::size_t g = 0; g < m_next; ++g)
+                    m_older += (m_older.empty() ? "" : ",") + m_generations[g];
+                auto scan = DocumentScan::open(es, m_generations[m_next], nullptr);
+                if (!scan)
+                    return failed(scan.error());
+                m_scan.emplace(std::move(*scan));
+            }
+            auto hits = m_scan->next(cancel);
+            if (!hits)
+                return failed(hits.error());
+            if (hits->empty())
+                continue;
+            json ids = json::array();
+            std::map<std::string, json> sources;
+            for (const auto& hit : *hits) {
+                ids.push_back(hit["_id"]);
+                sources[hit["_id"].get<std::string>()] = hit.value("_source", json(nullptr));
+            }
+            const json lookup = {{"size", hits->size()}, {"query", {{"ids", {{"values", ids}}}}}};
+            auto found = es.call(Method::post, "/" + url_encode(m_older) + "/_search", &lookup);
+            if (!found)
+                return failed(found.error());
+            for (const auto& hit : (*found)["hits"].value("hits", json::array())) {
+                const std::string id = hit.value("_id", "");
+                if (sources[id] == hit.value("_source", json(nullptr)))
+                    duplicates.push_back({{"index", m_generations[m_next]}, {"id", id}});
+            }
+        }
+        return duplicates;
     }
-    return duplicates;
-}
+
+private:
+    Result<json> failed(es_client::Error error) {
+        reset();
+        return std::unexpected(std::move(error));
+    }
+    void reset() {
+        m_scan.reset();
+        m_generations.clear();
+        m_next = 0;
+        m_older.clear();
+        m_started = false;
+    }
+
+    std::string m_key;
+    bool m_started = false;
+    std::vector<std::string> m_generations;
+    std::size_t m_next = 0; // the generation being scanned (0: none yet; the oldest is never)
+    std::string m_older;    // the generations before it, comma-separated
+    std::optional<DocumentScan> m_scan;
+};
 
 std::string percent(std::int64_t done, std::int64_t total) {
     if (total <= 0)
@@ -270,6 +311,21 @@ Result<json> choose_snapshot(const RepairParams& params, const json& repositorie
                 {"name", snapshot_name(params)}};
 }
 
+} // namespace detail
+
+namespace {
+
+// Package versions are semantic versions ("0.4.0" < "1.6.0"); an unreadable one is not older.
+bool package_older(const std::string& installed, const std::string& bundled) {
+    const auto a = es_client::Version::parse(installed);
+    const auto b = es_client::Version::parse(bundled);
+    return a && b && *a < *b;
+}
+
+} // namespace
+
+namespace detail {
+
 std::expected<json, Decision> check_stream(const RepairParams& params, const json& observation) {
     const std::string& ds = params.data_stream;
     if (observation.value("health", "") == "red") {
@@ -308,8 +364,35 @@ std::expected<json, Decision> check_stream(const RepairParams& params, const jso
             ds + " is a time series data stream (TSDS): its backing indices own fixed time "
                  "ranges, so esmend cannot rewrite them; use Elastic's TSDS reindex procedure")));
     }
-    const auto target = mapping_type(simulated.value("mappings", json::object()), params.field);
     const std::string template_name = stream.value("template", "");
+    const json meta = observation.value("template_meta", json(nullptr));
+    const bool fleet = meta.is_object() && meta.value("managed_by", "") == "fleet";
+    const json package = meta.is_object() ? meta.value("package", json(nullptr)) : json(nullptr);
+    const auto current = mapping_type(simulated.value("mappings", json::object()), params.field);
+    auto target = current;
+    // A Golang template (esmend's, or Fleet's golang package) that maps the field otherwise
+    // than the package esmend bundles: installing esmend's assets, or the bundled package version
+    // through Fleet, puts it right (the online strategy's "template" step does so).
+    json template_fix = nullptr;
+    const std::string owner = meta.is_object() ? meta.value("managed_by", "") : "";
+    const bool golang_package =
+        fleet && package.is_object() && package.value("name", "") == "golang";
+    if (owner == "esmend" || golang_package) {
+        const auto bundled = bundled_field_type(template_name, params.field);
+        if (bundled && (!current || kibana_type(*current) != kibana_type(bundled->type))) {
+            target = bundled->type;
+            template_fix = {{"via", fleet ? "fleet" : "esmend"},
+                            {"type", current ? json(*current) : json(nullptr)}};
+            if (fleet) {
+                const std::string installed = package.value("version", "");
+                // An older package is upgraded to the version esmend mirrors; the same or a
+                // newer one is reinstalled (it may have been edited since).
+                const bool older = package_older(installed, bundled->package_version);
+                template_fix["from_version"] = installed;
+                template_fix["version"] = older ? bundled->package_version : installed;
+            }
+        }
+    }
     if (!target) {
         return std::unexpected(Decision::fail(
             state_error("the template " + template_name + " does not map " + params.field +
@@ -327,9 +410,6 @@ std::expected<json, Decision> check_stream(const RepairParams& params, const jso
         if (kibana_type(*type) != kibana_type(*target))
             disagreeing.push_back({{"index", index}, {"type", *type}});
     }
-    const json meta = observation.value("template_meta", json(nullptr));
-    const bool fleet = meta.is_object() && meta.value("managed_by", "") == "fleet";
-    const json package = meta.is_object() ? meta.value("package", json(nullptr)) : json(nullptr);
     const auto docs = observation.value("docs", std::int64_t{0});
     const auto store = observation.value("store_bytes", std::int64_t{0});
     const json& disk = observation["disk"];
@@ -342,6 +422,7 @@ std::expected<json, Decision> check_stream(const RepairParams& params, const jso
                   {"fleet", fleet},
                   {"package", package},
                   {"target_type", *target},
+                  {"template_fix", template_fix},
                   {"index_types", types},
                   {"disagreeing", disagreeing},
                   {"docs", docs},
@@ -358,6 +439,18 @@ std::expected<json, Decision> check_stream(const RepairParams& params, const jso
     if (!snapshot)
         return std::unexpected(Decision::fail(snapshot.error(), facts));
     facts["snapshot"] = *snapshot;
+    const json can = observation.value("snapshot_privileges", json(nullptr));
+    if (snapshot->is_object() && can.is_object() && !can.value("has_all_requested", true)) {
+        return std::unexpected(Decision::fail(
+            es_client::make_error(
+                ErrorKind::config,
+                can.value("username", std::string("the user")) +
+                    " lacks cluster:create_snapshot, which the snapshot into " +
+                    (*snapshot).value("repository", "") +
+                    " taken before the repair needs: nothing was changed; use a user that has "
+                    "it, or --no-snapshot"),
+            facts));
+    }
     return facts;
 }
 
@@ -375,6 +468,25 @@ Decision decide_preflight(const RepairParams& params, const json& /*state*/,
     const json package = facts["package"];
     const json disk = facts["disk"];
     const auto store = facts.value("store_bytes", std::int64_t{0});
+    // Fleet's reinstall of the installed version (the reinstall step) puts an edited template
+    // back; an older package, or esmend's own assets, need an install this playbook does not do.
+    if (const json& fix = facts["template_fix"];
+        fix.is_object() && !(fleet && fix.value("version", "") == fix.value("from_version", ""))) {
+        const json was = fix["type"];
+        const std::string upgrade = fleet ? "upgrade golang " + fix.value("from_version", "") +
+                                                " to " + fix.value("version", "") +
+                                                " in Kibana (Integrations > Golang > Settings)"
+                                          : "run `esmend install`";
+        return Decision::fail(
+            state_error(
+                "the template " + template_name + " maps " + params.field +
+                (was.is_null() ? std::string(" not at all") : " as " + was.get<std::string>()) +
+                ", not " + facts.value("target_type", "") +
+                ", and the offline repair reinstalls it as it is: " + upgrade +
+                " first, or use --strategy online, which puts the template right before "
+                "it rewrites the old indices"),
+            facts);
+    }
     if (fleet && !package.is_object()) {
         return Decision::fail(state_error("the template " + template_name +
                                           " is Fleet's but names no package to reinstall"),
@@ -728,6 +840,17 @@ Result<json> observe_preflight(es_client::Elasticsearch& es, bool have_kibana,
     obs["repositories"] = json::array();
     for (const auto& [name, repo] : repositories->items())
         obs["repositories"].push_back(name);
+    // The snapshot taken before anything changes needs the cluster privilege create_snapshot
+    // ("create snapshots for existing repositories", ES security privileges; ES#67538), asked only
+    // when there is a repository to snapshot into (and only where security is on: the first check
+    // answered).
+    if (!obs["repositories"].empty() && obs.contains("privileges")) {
+        const json snap = {{"cluster", {"create_snapshot"}}};
+        auto can = es.call(Method::post, "/_security/user/_has_privileges", &snap);
+        if (!can)
+            return std::unexpected(can.error());
+        obs["snapshot_privileges"] = *can;
+    }
     return obs;
 }
 
@@ -752,12 +875,22 @@ Step snapshot_step(es_client::Elasticsearch& es, const RepairParams& params,
                 }};
 }
 
+std::function<void(std::int64_t)> checksum_progress(const ProgressHook& progress,
+                                                    const std::string& target, std::int64_t total) {
+    if (!progress)
+        return {};
+    return [progress, target, total](std::int64_t done) {
+        progress("checksumming " + target, Progress{done, total});
+    };
+}
+
 Step verify_copy_step(es_client::Elasticsearch& es, const RepairParams& params,
                       const std::string& name, const std::string& original, const std::string& copy,
-                      const es_client::Cancellation* cancel, const std::string& stake) {
+                      const es_client::Cancellation* cancel, const std::string& stake,
+                      const ProgressHook& progress) {
     return Step{
         name,
-        [&es, original, copy, params, cancel](const json& state) -> Result<json> {
+        [&es, original, copy, params, cancel, progress](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
             auto counted = count(es, original);
@@ -768,10 +901,12 @@ Step verify_copy_step(es_client::Elasticsearch& es, const RepairParams& params,
                 return std::unexpected(copied.error());
             json obs = {{"original", *counted}, {"copy", *copied}};
             if (params.verify == "checksum") {
-                auto a = checksum_documents(es, original, nullptr, cancel);
+                auto a = checksum_documents(es, original, nullptr, cancel,
+                                            checksum_progress(progress, original, *counted));
                 if (!a)
                     return std::unexpected(a.error());
-                auto b = checksum_documents(es, copy, nullptr, cancel);
+                auto b = checksum_documents(es, copy, nullptr, cancel,
+                                            checksum_progress(progress, copy, *copied));
                 if (!b)
                     return std::unexpected(b.error());
                 obs["checksums"] = {{"original", a->hex()}, {"copy", b->hex()}};
@@ -836,7 +971,8 @@ Action delete_snapshot_action(const json& snap) {
 
 std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
                                const RepairParams& params, es_client::Clock& clock,
-                               const es_client::Cancellation* cancel) {
+                               const es_client::Cancellation* cancel,
+                               const ProgressHook& progress) {
     const std::string ds = params.data_stream;
     const std::string temp = temp_index_name(params);
     const auto& names = repair_step_names();
@@ -1014,8 +1150,8 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     };
     steps.push_back(reindex_step(names[5], "copy_task", ds, temp, false));
 
-    steps.push_back(
-        detail::verify_copy_step(es, params, names[6], ds, temp, cancel, "nothing was deleted"));
+    steps.push_back(detail::verify_copy_step(es, params, names[6], ds, temp, cancel,
+                                             "nothing was deleted", progress));
 
     steps.push_back(Step{
         names[7],
@@ -1122,8 +1258,9 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
     // documents, their _source in the temp index (read-only: _search and _mget).
     const std::string dead_letter = dead_letter_index_name(params);
     Step back = reindex_step(names[10], "back_task", temp, ds, true);
-    back.observe = [&es, task = back.observe, temp, dead_letter, ds,
-                    cancel](const json& state) -> Result<json> {
+    back.observe = [&es, task = back.observe, temp, dead_letter, ds, cancel,
+                    dedupe =
+                        std::make_shared<RolloverDedupe>()](const json& state) -> Result<json> {
         auto obs = task(state);
         if (!obs || dry_run(state))
             return obs;
@@ -1140,7 +1277,9 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             auto refreshed = es.call(Method::post, "/" + url_encode(ds) + "/_refresh");
             if (!refreshed)
                 return std::unexpected(refreshed.error());
-            auto duplicates = rollover_duplicates(es, ds, cancel, 500);
+            // Keyed by the copy task: a restarted copy scans again from the start.
+            auto duplicates = dedupe->next(
+                es, ds, state.value("back_task", json::object()).value("task", ""), cancel, 500);
             if (!duplicates)
                 return std::unexpected(duplicates.error());
             (*obs)["duplicates"] = *duplicates;
@@ -1167,7 +1306,7 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
 
     steps.push_back(Step{
         names[11],
-        [&es, ds, temp, dead_letter, params, cancel](const json& state) -> Result<json> {
+        [&es, ds, temp, dead_letter, params, cancel, progress](const json& state) -> Result<json> {
             if (dry_run(state))
                 return json{{"planned", true}};
             // Counts first: count() refreshes both sides, which the checksums' points in time
@@ -1186,11 +1325,13 @@ std::vector<Step> repair_steps(es_client::Elasticsearch& es, es_client::Kibana* 
             if (params.verify == "checksum") {
                 // The temp copy minus the dead letters must be exactly what came back.
                 const json filter = excluding(letters->first);
-                auto back_sum = checksum_documents(es, ds, nullptr, cancel);
+                auto back_sum = checksum_documents(
+                    es, ds, nullptr, cancel, detail::checksum_progress(progress, ds, *restored));
                 if (!back_sum)
                     return std::unexpected(back_sum.error());
                 auto copy_sum = checksum_documents(
-                    es, temp, letters->first.empty() ? nullptr : &filter, cancel);
+                    es, temp, letters->first.empty() ? nullptr : &filter, cancel,
+                    detail::checksum_progress(progress, temp, *copy - dead_lettered));
                 if (!copy_sum)
                     return std::unexpected(copy_sum.error());
                 sums = {{"restored", back_sum->hex()}, {"copy", copy_sum->hex()}};

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 
 namespace esmend::playbooks::detail {
@@ -50,7 +51,12 @@ namespace esmend::playbooks::detail {
 [[nodiscard]] Step verify_copy_step(es_client::Elasticsearch& es, const RepairParams& params,
                                     const std::string& name, const std::string& original,
                                     const std::string& copy, const es_client::Cancellation* cancel,
-                                    const std::string& stake);
+                                    const std::string& stake, const ProgressHook& progress);
+
+// A checksum scan's per-page callback that reports "checksumming <target>" through `progress`
+// (empty when `progress` is).
+[[nodiscard]] std::function<void(std::int64_t)>
+checksum_progress(const ProgressHook& progress, const std::string& target, std::int64_t total);
 
 // The types field_caps lists for `field` in `target` (one when there is no conflict).
 [[nodiscard]] es_client::Result<nlohmann::json>

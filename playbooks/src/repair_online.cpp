@@ -4,6 +4,7 @@
 // indices (es-apis.md §3.3, §3.4), while collection goes on writing to the (correct) write index.
 #include <es_client/url.hpp>
 #include <playbooks/audit.hpp>
+#include <playbooks/install.hpp>
 #include <playbooks/repair.hpp>
 
 #include "repair_internal.hpp"
@@ -89,7 +90,7 @@ std::string rewritten_index_name(const RepairParams& params, const std::string& 
 }
 
 std::vector<std::string> online_step_names(std::size_t indices) {
-    std::vector<std::string> names = {"preflight", "snapshot", "rollover"};
+    std::vector<std::string> names = {"preflight", "snapshot", "template", "rollover"};
     for (std::size_t k = 1; k <= indices; ++k)
         for (const char* kind : k_unit_steps)
             names.push_back(unit_step(kind, k));
@@ -124,6 +125,18 @@ Decision decide_online_preflight(const RepairParams& params, const json& state,
         return checked.error();
     json& facts = *checked;
     facts.erase("temp_index");
+    const json& fix = facts["template_fix"];
+    if (fix.is_object() && fix.value("via", "") == "fleet" && !observation.value("kibana", false)) {
+        return Decision::fail(
+            es_client::make_error(ErrorKind::config,
+                                  "the template " + facts.value("template", "") + " maps " +
+                                      params.field + " otherwise than golang " +
+                                      fix.value("version", "") +
+                                      " does, and Fleet manages it: the repair installs that "
+                                      "version through Kibana first; set --kibana-url or "
+                                      "KIBANA_HOST"),
+            facts);
+    }
     const json disagreeing = facts["disagreeing"];
     // Oldest first, in the stream's own order.
     const json backing = observation["data_stream"].value("indices", json::array());
@@ -206,18 +219,74 @@ Decision decide_swap(const RepairParams& params, std::size_t k, const json& stat
         params.data_stream + ", found " + (old_in ? "both" : "neither") + ": " + indices.dump()));
 }
 
-std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const RepairParams& params,
-                                      const es_client::Cancellation* cancel, const json& state) {
+Decision decide_template(const RepairParams& params, const json& state, const json& observation) {
+    const json& pre = facts_of(state, "preflight");
+    const std::string tname = pre.value("template", "");
+    const std::string target = pre.value("target_type", "");
+    const json type = observation.value("type", json(nullptr));
+    const std::string now = type.is_string() ? type.get<std::string>() : "nothing";
+    if (type.is_string() && kibana_type(now) == kibana_type(target))
+        return Decision::done(tname + " maps " + params.field + " as " + now);
+    const json& fix = pre["template_fix"];
+    const std::string stake = ": nothing else was changed, and no data was touched";
+    if (!fix.is_object()) {
+        return Decision::fail(state_error("the template " + tname + " now maps " + params.field +
+                                          " as " + now + ", not " + target +
+                                          " as at the preflight: someone changed it" + stake));
+    }
+    // Installed once already (the response is captured) and still wrong: something the
+    // reinstall does not own overrides it, such as a @custom component template.
+    if (state.contains("template_fix")) {
+        return Decision::fail(state_error(
+            "after installing the template, " + tname + " still maps " + params.field + " as " +
+            now + ", not " + target +
+            ": a component template the package does not own (its @custom) or a template of "
+            "higher priority overrides it; fix that and resume" +
+            stake));
+    }
+    if (fix.value("via", "") == "fleet") {
+        const std::string version = fix.value("version", "");
+        const std::string from = fix.value("from_version", "");
+        const std::string verb = from == version ? "reinstall golang " + version
+                                                 : "upgrade golang " + from + " to " + version;
+        // The explicit version, always (es-apis.md §2.3: a reinstall without one can delete the
+        // current ingest pipeline, KB#250600). Fleet rolls the data stream over itself when the
+        // write index cannot take the new mapping.
+        return Decision::act({Action{
+            Service::kibana, Method::post, "/api/fleet/epm/packages/golang/" + url_encode(version),
+            json{{"force", true}},
+            verb + " through Fleet, so that " + tname + " maps " + params.field + " as " + target,
+            "template_fix"}});
+    }
+    Decision assets = decide_assets(observation.value("assets", json::object()), {});
+    if (assets.kind == Decision::Kind::fail)
+        return assets;
+    if (assets.kind != Decision::Kind::act || assets.actions.empty()) {
+        return Decision::fail(state_error(
+            "esmend's assets are installed and up to date, yet " + tname + " maps " + params.field +
+            " as " + now + ", not " + target +
+            ": a @custom component template or a template of higher priority overrides it" +
+            stake));
+    }
+    assets.actions.back().capture = "template_fix";
+    return Decision::act(std::move(assets.actions), "install esmend's assets, so that " + tname +
+                                                        " maps " + params.field + " as " + target);
+}
+
+std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
+                                      const RepairParams& params,
+                                      const es_client::Cancellation* cancel, const json& state,
+                                      const ProgressHook& progress) {
     const std::string ds = params.data_stream;
     std::vector<Step> steps;
 
     steps.push_back(Step{
         "preflight",
-        [&es, ds](const json&) -> Result<json> {
+        [&es, ds, have_kibana = kibana != nullptr](const json&) -> Result<json> {
             auto info = es.info();
             if (!info)
                 return std::unexpected(info.error());
-            auto obs = detail::observe_preflight(es, false, ds);
+            auto obs = detail::observe_preflight(es, have_kibana, ds);
             if (!obs)
                 return obs;
             const auto features = es_client::Features::of(info->version);
@@ -243,6 +312,32 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const Repair
         }});
 
     steps.push_back(detail::snapshot_step(es, params, "snapshot"));
+
+    // The template first (issue #8: "make sure the current template maps the field correctly,
+    // reinstall or upgrade if needed"): when the preflight found it mapping the field otherwise
+    // than the package esmend bundles, install esmend's assets or the bundled package version
+    // through Fleet, and read the simulated mapping back.
+    steps.push_back(Step{
+        "template",
+        [&es, ds](const json& st) -> Result<json> {
+            auto simulated =
+                es.call(Method::post, "/_index_template/_simulate_index/" + url_encode(ds));
+            if (!simulated)
+                return std::unexpected(simulated.error());
+            const json mappings =
+                simulated->value("template", json::object()).value("mappings", json::object());
+            const auto type = mapping_type(mappings, facts_of(st, "preflight").value("field", ""));
+            json obs = {{"type", type ? json(*type) : json(nullptr)}};
+            const json& fix = facts_of(st, "preflight")["template_fix"];
+            if (fix.is_object() && fix.value("via", "") == "esmend") {
+                auto assets = observe_assets(es);
+                if (!assets)
+                    return std::unexpected(assets.error());
+                obs["assets"] = *assets;
+            }
+            return obs;
+        },
+        [params](const json& st, const json& obs) { return decide_template(params, st, obs); }});
 
     // The write side first: a write index that disagrees is rolled over, so that new documents
     // land in an index with the template's mapping (es-apis.md §3.4 step 1).
@@ -384,10 +479,24 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const Repair
         const json request = {{"conflicts", "proceed"},
                               {"source", {{"index", old_index}, {"size", 1000}}},
                               {"dest", {{"index", new_index}, {"op_type", "create"}}}};
-        steps.push_back(detail::reindex_task_step(
+        // Every (re)start refreshes the source first: the reindex reads it by search, which sees
+        // only refreshed documents, and the last ones written before the block may not be yet
+        // (ES's own data-stream reindex, ReindexDataStreamIndexTransportAction: write block, then
+        // refresh, then reindex).
+        Step copy = detail::reindex_task_step(
             es, params, unit_step("copy", k),
             detail::reindex_action(params, request, copy_capture(k),
-                                   "reindex " + old_index + " into " + new_index)));
+                                   "reindex " + old_index + " into " + new_index));
+        copy.decide = [decide = copy.decide, old_index](const json& st, const json& obs) {
+            Decision d = decide(st, obs);
+            if (d.kind == Decision::Kind::act)
+                d.actions.insert(d.actions.begin(),
+                                 es_action(Method::post, "/" + url_encode(old_index) + "/_refresh",
+                                           std::nullopt,
+                                           "refresh " + old_index + " so the copy sees all of it"));
+            return d;
+        };
+        steps.push_back(std::move(copy));
 
         // settings_k: the original's replicas and refresh interval back (Upgrade Assistant's
         // indexSettingsRestored, es-apis.md §3.1).
@@ -426,7 +535,8 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, const Repair
         // verify_k: the same count (and checksum when asked) on both sides; the original is
         // write-blocked, so neither side moves.
         steps.push_back(detail::verify_copy_step(es, params, unit_step("verify", k), old_index,
-                                                 new_index, cancel, "nothing was swapped"));
+                                                 new_index, cancel, "nothing was swapped",
+                                                 progress));
 
         steps.push_back(Step{unit_step("swap", k),
                              [&es, ds, new_index](const json&) -> Result<json> {

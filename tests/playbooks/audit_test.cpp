@@ -175,6 +175,34 @@ TEST(AuditAttribution, WithoutATemplateTypeTheNewestBackingIndexDecides) {
     EXPECT_EQ(findings[0].verdict, StreamFinding::Verdict::repairable);
 }
 
+// es-sim's host-ip-not-upgraded cluster: golang 0.4.0 does not map host.ip, so every golang
+// backing index has it as keyword and follows its template; golang 1.6.0 (bundled) maps it as ip,
+// so the stream is repairable (issue #8: the online repair installs the template first).
+TEST(AuditAttribution, AGolangTemplateOlderThanTheBundledPackageIsRepairable) {
+    const json fc = {
+        {"indices", {k_heap1, k_heap2, k_nginx}},
+        {"fields",
+         {{"host.ip",
+           {{"keyword", caps("keyword", {k_heap1, k_heap2})}, {"ip", caps("ip", {k_nginx})}}}}}};
+    auto streams = scenario_streams();
+    auto& heap = streams["logs-golang.heap-default"];
+    heap.template_mappings = json{{"properties", {{"message", {{"type", "text"}}}}}};
+    heap.meta["package"]["version"] = "0.4.0";
+    auto findings = attribute_conflict(find_conflicts(fc).at(0), streams);
+    EXPECT_EQ(findings[0].verdict, StreamFinding::Verdict::repairable);
+    EXPECT_EQ(findings[0].disagreeing, (std::vector<std::string>{k_heap1, k_heap2}));
+    EXPECT_EQ(findings[0].template_fix["type"], "ip");
+    EXPECT_EQ(findings[0].template_fix["package_version"], "1.6.0");
+    EXPECT_EQ(findings[0].template_fix["reinstall"], false);
+    EXPECT_EQ(findings[1].verdict, StreamFinding::Verdict::by_design); // nginx
+
+    // A template esmend knows nothing of stays by design.
+    heap.meta["package"]["name"] = "other";
+    findings = attribute_conflict(find_conflicts(fc).at(0), streams);
+    EXPECT_EQ(findings[0].verdict, StreamFinding::Verdict::by_design);
+    EXPECT_TRUE(findings[0].template_fix.is_null());
+}
+
 TEST(AuditAttribution, KeywordFamilyTemplateTypesCompareAsKeyword) {
     const json fc = {
         {"fields", {{"f", {{"keyword", caps("keyword", {"a1"})}, {"ip", caps("ip", {"b1"})}}}}}};

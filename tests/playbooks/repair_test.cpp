@@ -102,9 +102,46 @@ TEST(RepairPreflight, AMissingDataStreamFails) {
 TEST(RepairPreflight, ATemplateThatDoesNotMapTheFieldStopsBeforeAnyChange) {
     auto obs = scenario_observation();
     obs["simulated"]["mappings"] = json::object();
+    obs["template_meta"]["package"]["name"] = "other"; // esmend bundles no template of it
     const auto d = decide_preflight(params(), json::object(), obs);
     ASSERT_EQ(d.kind, Decision::Kind::fail);
     EXPECT_NE(d.message.find("upgrade the package first"), std::string::npos) << d.message;
+}
+
+// golang 1.6.0's own template maps host.ip as ip: one that does not was edited, and the offline
+// playbook's Fleet reinstall of 1.6.0 puts it back (its reinstall step checks the result).
+TEST(RepairPreflight, AnEditedGolangTemplateIsRepairedByTheReinstall) {
+    auto obs = scenario_observation();
+    obs["simulated"]["mappings"] = json::object();
+    const auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_EQ(d.facts["target_type"], "ip");
+    EXPECT_EQ(d.facts["template_fix"]["version"], "1.6.0");
+}
+
+// Issue #7, privileges: the snapshot before the repair needs cluster create_snapshot
+// (es-apis.md §1.11); without it the preflight stops, unless --no-snapshot skips the snapshot.
+TEST(RepairPreflight, ASnapshotWithoutCreateSnapshotIsRefusedUnlessSkipped) {
+    auto obs = scenario_observation();
+    obs["repositories"] = {"backups"};
+    obs["snapshot_privileges"] = {{"username", "ops"},
+                                  {"has_all_requested", false},
+                                  {"cluster", {{"create_snapshot", false}}}};
+    auto d = decide_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::config);
+    EXPECT_NE(d.error->message.find("ops lacks cluster:create_snapshot"), std::string::npos)
+        << d.error->message;
+    EXPECT_NE(d.error->message.find("--no-snapshot"), std::string::npos);
+
+    RepairParams skip = params();
+    skip.no_snapshot = true;
+    d = decide_preflight(skip, json::object(), obs);
+    EXPECT_EQ(d.kind, Decision::Kind::done) << d.message;
+    obs["snapshot_privileges"]["has_all_requested"] = true;
+    d = decide_preflight(params(), json::object(), obs);
+    EXPECT_EQ(d.kind, Decision::Kind::done) << d.message;
+    EXPECT_EQ(d.facts["snapshot"]["repository"], "backups");
 }
 
 TEST(RepairPreflight, TimeSeriesStreamsAreRefused) {
@@ -457,7 +494,7 @@ TEST(RepairOnlinePreflight, OnlyTheDisagreeingIndicesAreRewrittenOldestFirst) {
     EXPECT_EQ(d.facts["rewrite"][0]["new_index"],
               "esmend-r1-ds-logs-golang.heap-default-2026.11.01-000001");
     EXPECT_EQ(d.facts["write_index"], k_write);
-    EXPECT_EQ(online_step_names(1).size(), 12U);
+    EXPECT_EQ(online_step_names(1).size(), 13U);
 }
 
 TEST(RepairOnlinePreflight, TheLargestIndexMustFitOnDisk) {
@@ -514,4 +551,97 @@ TEST(RepairOnlineUndo, ForgettingUnswappedUnitsKeepsSwappedOnes) {
     json swapped =
         online_state({"block_1", "create_1", "copy_1", "settings_1", "verify_1", "swap_1"});
     EXPECT_EQ(forget_unswapped(swapped), swapped);
+}
+
+// ---- The template step (issue #8: "make sure the current template maps the field correctly,
+// reinstall or upgrade if needed") ----
+
+namespace {
+
+// golang 0.4.0 through Fleet: its template does not map host.ip, which strings_as_keyword made
+// keyword in every backing index (es-sim's host-ip-not-upgraded scenario).
+json not_upgraded_observation() {
+    json obs = online_observation(true);
+    obs["mappings"][k_write] = ip_mapping("keyword");
+    obs["simulated"]["mappings"] = json{{"properties", {{"message", {{"type", "text"}}}}}};
+    obs["template_meta"]["package"]["version"] = "0.4.0";
+    return obs;
+}
+
+json after_preflight(const json& observation) {
+    const Decision pre = decide_online_preflight(params(), json::object(), observation);
+    EXPECT_EQ(pre.kind, Decision::Kind::done) << pre.message;
+    return {{"facts", {{"preflight", pre.facts}}}, {"completed", {"preflight"}}};
+}
+
+} // namespace
+
+TEST(RepairOnlineTemplate, AnOldGolangPackageIsUpgradedToTheBundledVersionThroughFleet) {
+    const json state = after_preflight(not_upgraded_observation());
+    const json& pre = state["facts"]["preflight"];
+    EXPECT_EQ(pre["target_type"], "ip"); // from esmend's bundled 1.6.0 assets
+    EXPECT_EQ(pre["template_fix"]["via"], "fleet");
+    EXPECT_EQ(pre["template_fix"]["from_version"], "0.4.0");
+    EXPECT_EQ(pre["template_fix"]["version"], "1.6.0");
+    EXPECT_EQ(pre["rewrite"].size(), 2U); // the write index too: the rollover makes it old
+
+    Decision d = decide_template(params(), state, {{"type", nullptr}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    ASSERT_EQ(d.actions.size(), 1U);
+    EXPECT_EQ(d.actions[0].service, Service::kibana);
+    EXPECT_EQ(d.actions[0].path, "/api/fleet/epm/packages/golang/1.6.0");
+    EXPECT_EQ(*d.actions[0].body, (json{{"force", true}}));
+    EXPECT_NE(d.actions[0].summary.find("upgrade golang 0.4.0 to 1.6.0"), std::string::npos);
+
+    EXPECT_EQ(decide_template(params(), state, {{"type", "ip"}}).kind, Decision::Kind::done);
+    // Installed, and the simulated mapping is still wrong: something overrides it.
+    json installed = state;
+    installed["template_fix"] = {{"items", json::array()}};
+    d = decide_template(params(), installed, {{"type", "keyword"}});
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.error->message.find("@custom"), std::string::npos) << d.error->message;
+}
+
+TEST(RepairOnlineTemplate, AFleetTemplateToFixNeedsKibana) {
+    json obs = not_upgraded_observation();
+    obs["kibana"] = false;
+    const Decision d = decide_online_preflight(params(), json::object(), obs);
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_EQ(d.error->kind, ErrorKind::config);
+    EXPECT_NE(d.error->message.find("KIBANA_HOST"), std::string::npos) << d.error->message;
+}
+
+TEST(RepairOnlineTemplate, TheOfflineRepairRefusesAndNamesTheUpgradeAndTheOnlineStrategy) {
+    const Decision d = decide_preflight(params(), json::object(), not_upgraded_observation());
+    ASSERT_EQ(d.kind, Decision::Kind::fail);
+    EXPECT_NE(d.error->message.find("upgrade golang 0.4.0 to 1.6.0"), std::string::npos)
+        << d.error->message;
+    EXPECT_NE(d.error->message.find("--strategy online"), std::string::npos);
+}
+
+TEST(RepairOnlineTemplate, AnEsmendTemplateMappingKeywordGetsEsmendsAssets) {
+    json obs = not_upgraded_observation();
+    obs["template_meta"] = {{"managed_by", "esmend"},
+                            {"package", {{"name", "golang"}, {"version", "1.6.0"}}}};
+    obs["simulated"]["mappings"] = ip_mapping("keyword")["mappings"];
+    const json state = after_preflight(obs);
+    EXPECT_EQ(state["facts"]["preflight"]["template_fix"]["via"], "esmend");
+    EXPECT_EQ(state["facts"]["preflight"]["template_fix"]["type"], "keyword");
+
+    // An older esmend @package (version 1): upgraded, with the rest of esmend's assets.
+    json assets = json::object();
+    assets["logs-golang.heap@package"] = {{"version", 1}, {"_meta", {{"managed_by", "esmend"}}}};
+    Decision d = decide_template(params(), state, {{"type", "keyword"}, {"assets", assets}});
+    ASSERT_EQ(d.kind, Decision::Kind::act);
+    const auto upgrade = std::find_if(d.actions.begin(), d.actions.end(), [](const Action& a) {
+        return a.path == "/_component_template/logs-golang.heap@package";
+    });
+    ASSERT_NE(upgrade, d.actions.end());
+    EXPECT_NE(upgrade->summary.find("version 1 ->"), std::string::npos) << upgrade->summary;
+    EXPECT_EQ(d.actions.back().capture, "template_fix");
+
+    // A Fleet-managed asset in the way is refused, as `esmend install` refuses it.
+    assets["logs-golang.heap@package"]["_meta"]["managed_by"] = "fleet";
+    d = decide_template(params(), state, {{"type", "keyword"}, {"assets", assets}});
+    EXPECT_EQ(d.kind, Decision::Kind::fail);
 }

@@ -227,3 +227,34 @@ TEST(Audit, ADataViewMatchingNothingIsReportedEmpty) {
     EXPECT_EQ(report["targets"][0]["indices"], 0);
     EXPECT_TRUE(report["targets"][0]["conflicts"].empty());
 }
+
+// Issue #8: on a cluster that never upgraded golang 0.4.0 (host.ip keyword everywhere, as its
+// template leaves it to dynamic mapping), the golang streams are repairable: golang 1.6.0 maps
+// host.ip as ip, and the online repair installs it first. Before 7.16 only the offline playbook
+// exists, which reinstalls the template as it is, so the plan says to upgrade first.
+TEST(Audit, AnOldGolangPackageMakesItsStreamsRepairableWithTheTemplateFirst) {
+    for (const std::string version : {"8.19", "7.15.2"}) {
+        auto options = audit_scenario(version);
+        options.scenario = "host-ip-not-upgraded";
+        EsSim sim(options);
+        const auto r = audit(sim, {"--pattern", "logs-*", "--json"}, false);
+        ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+        const auto report = audit_json(r);
+        const auto* host_ip = conflict_on(report["targets"][0], "host.ip");
+        ASSERT_NE(host_ip, nullptr) << report.dump(2);
+        for (const auto& ds : (*host_ip)["data_streams"]) {
+            if (!ds["data_stream"].get<std::string>().starts_with("logs-golang."))
+                continue;
+            EXPECT_EQ(ds["verdict"], "repairable") << ds;
+            EXPECT_EQ(ds["template_type"], "") << ds;
+            EXPECT_EQ(ds["template_fix"]["type"], "ip") << ds;
+            EXPECT_EQ(ds["package"]["version"], "0.4.0") << ds;
+        }
+        EXPECT_EQ(repaired_streams(report), (std::vector<std::string>{"logs-golang.expvar-default",
+                                                                      "logs-golang.heap-default"}));
+        for (const auto& repair : report["repairs"]) {
+            EXPECT_TRUE(repair["template_fix"].get<bool>()) << repair;
+            EXPECT_EQ(repair.contains("first"), version == "7.15.2") << version << repair;
+        }
+    }
+}

@@ -168,6 +168,8 @@ void render_human(Output& out, const json& report) {
                                                                                 : "");
             }
             lines.push_back("    strategies: " + strategies);
+            if (r.contains("first"))
+                lines.push_back("    first: " + r.value("first", ""));
             lines.push_back("    run: " + r.value("command", ""));
         }
     }

@@ -99,11 +99,13 @@ std::string destructive_step(const playbooks::RepairParams& params) {
 // The steps of a run: the offline playbook's fixed list, or the online one's, which has a unit of
 // steps for each index the preflight chose (none before the preflight has run).
 std::vector<playbooks::Step> build_steps(Connection& connection, Context& ctx,
-                                         const playbooks::RepairParams& params, const json& state) {
+                                         const playbooks::RepairParams& params, const json& state,
+                                         const playbooks::ProgressHook& progress = {}) {
     if (params.strategy == "online")
-        return playbooks::online_repair_steps(*connection.es, params, &ctx.cancel, state);
+        return playbooks::online_repair_steps(*connection.es, connection.kibana.get(), params,
+                                              &ctx.cancel, state, progress);
     return playbooks::repair_steps(*connection.es, connection.kibana.get(), params, ctx.clock,
-                                   &ctx.cancel);
+                                   &ctx.cancel, progress);
 }
 
 std::size_t step_index(const std::vector<playbooks::Step>& steps, const std::string& name) {
@@ -176,7 +178,7 @@ public:
         const std::string& on_bad_doc = {})
         : m_ctx(ctx), m_connection(connection), m_journal(std::move(journal)),
           m_params(with_on_bad_doc(params_from(m_journal.params(), m_journal.id()), on_bad_doc)),
-          m_steps(build_steps(m_connection, m_ctx, m_params, m_journal.state())),
+          m_steps(build_steps(m_connection, m_ctx, m_params, m_journal.state(), progress_hook())),
           m_live(*m_connection.es, m_connection.kibana.get()) {
         // The live view on stderr, unless --quiet or --json asked for silence.
         if (!m_ctx.options.quiet && m_ctx.options.format != OutputFormat::json)
@@ -215,7 +217,7 @@ public:
                 return finish(out, report, false);
             state = report.state;
             // The online playbook's index steps come from the preflight's choice.
-            m_steps = build_steps(m_connection, m_ctx, m_params, state);
+            m_steps = build_steps(m_connection, m_ctx, m_params, state, progress_hook());
             all = std::span<const playbooks::Step>(m_steps);
         }
         if (!m_lock) {
@@ -300,6 +302,26 @@ public:
     const std::vector<playbooks::StepReport>& reports() const { return m_reports; }
 
 private:
+    // A wait, or a long observation's progress (a checksum scan): shown, and the lease kept alive,
+    // as nothing is journaled meanwhile.
+    void waiting(const std::string& message, const std::optional<playbooks::Progress>& progress) {
+        spdlog::debug("  {}", message);
+        if (m_view) {
+            if (progress)
+                m_view->waiting(message, progress->done, progress->total);
+            else
+                m_view->waiting(message);
+        }
+        if (auto renewed = renew_if_due(); !renewed)
+            spdlog::warn("could not renew the repair lock: {}", renewed.error().describe());
+    }
+
+    playbooks::ProgressHook progress_hook() {
+        return [this](const std::string& message, const playbooks::Progress& progress) {
+            waiting(message, progress);
+        };
+    }
+
     playbooks::Listener make_listener() {
         playbooks::Listener listener;
         listener.on_step = [this](const playbooks::Step& step) {
@@ -310,18 +332,9 @@ private:
             m_journal.step_started(step.name);
         };
         listener.on_wait = [this](const playbooks::Decision& wait) {
-            spdlog::debug("  {}", wait.message);
             if (wait.progress)
                 maybe_crash_waiting(m_step, wait.progress->done);
-            if (m_view) {
-                if (wait.progress)
-                    m_view->waiting(wait.message, wait.progress->done, wait.progress->total);
-                else
-                    m_view->waiting(wait.message);
-            }
-            // A wait has no state change to record, so the lease is kept alive here.
-            if (auto renewed = renew_if_due(); !renewed)
-                spdlog::warn("could not renew the repair lock: {}", renewed.error().describe());
+            waiting(wait.message, wait.progress);
         };
         listener.on_action = [this](const playbooks::Action& action) {
             spdlog::debug("  {}", action.summary);

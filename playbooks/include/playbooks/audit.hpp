@@ -54,6 +54,12 @@ struct StreamFinding {
     nlohmann::json package;                   // the template's _meta.package, or null
     std::map<std::string, std::string> types; // backing index -> its type of the field
     std::vector<std::string> disagreeing; // backing indices whose type differs from the template's
+    // A Golang template (esmend's or Fleet's golang package) that maps the field otherwise than
+    // the package esmend bundles: {"type", "package_version"} of the bundled mapping, which the
+    // online repair installs first, and "reinstall" (Fleet's golang at that very version: its
+    // reinstall puts the template back); null otherwise. The disagreeing indices are then those
+    // that differ from the bundled type.
+    nlohmann::json template_fix;
 };
 
 // What the audit knows about a data stream, from GET _data_stream and the simulated template.

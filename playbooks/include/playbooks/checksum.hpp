@@ -40,6 +40,38 @@ struct DocumentChecksum {
 // accidents, not adversaries).
 [[nodiscard]] std::uint64_t hash64(std::string_view data, std::uint64_t seed);
 
+// A scan of `target` (index, data stream or alias) that can stop after any page and go on later,
+// within the point in time's keep-alive (1 minute, renewed by each page): pages of `page_size`
+// sorted by _shard_doc with search_after (es-apis.md §1.12). The point in time is closed at the
+// end, on an error, or when the scan is destroyed. A page with failed shards or a timeout is an
+// Error, never a short read; every hit has an _id.
+class DocumentScan {
+public:
+    [[nodiscard]] static es_client::Result<DocumentScan> open(es_client::Elasticsearch& es,
+                                                              const std::string& target,
+                                                              const nlohmann::json* query,
+                                                              int page_size = 1000);
+    DocumentScan(DocumentScan&& other) noexcept;
+    DocumentScan& operator=(DocumentScan&&) = delete;
+    ~DocumentScan();
+
+    // The next page of hits: an empty array once the scan is done. `cancel` is checked first.
+    [[nodiscard]] es_client::Result<nlohmann::json> next(const es_client::Cancellation* cancel);
+    [[nodiscard]] bool done() const { return m_done; }
+    [[nodiscard]] const std::string& target() const { return m_target; }
+    void close();
+
+private:
+    DocumentScan(es_client::Elasticsearch& es, std::string target, int page_size)
+        : m_es(&es), m_target(std::move(target)), m_page_size(page_size) {}
+    es_client::Elasticsearch* m_es;
+    std::string m_target;
+    int m_page_size;
+    std::string m_pit_id;
+    nlohmann::json m_body;
+    bool m_done = false;
+};
+
 // Reads every document of `target` (index, data stream or alias) with a point in time
 // (es-apis.md §1.12): pages of `page_size` sorted by _shard_doc, with search_after, one page held
 // at a time. `on_page(hits)` sees each page (every hit has an _id) and returns whether to go on.

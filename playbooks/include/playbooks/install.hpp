@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct InstallOptions {
 [[nodiscard]] std::vector<Step> install_steps(es_client::Elasticsearch& es,
                                               const InstallOptions& options);
 
+// Reads every asset esmend installs: name -> installed definition, or null (decide_assets' input).
+[[nodiscard]] es_client::Result<nlohmann::json> observe_assets(es_client::Elasticsearch& es);
+
 // Pure decisions, exposed for tests. The asset observation maps each asset name to its
 // installed definition or null; the data stream observation maps each data stream name to null
 // or {"write_index", "indices": [...], "template", "mappings"} (the write index's mappings).
@@ -48,6 +52,17 @@ struct InstallOptions {
 // are left out: they cannot conflict with a document's values.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>>
 flatten_mapping_types(const nlohmann::json& mappings);
+
+// How esmend's own copy of an index template (the Golang integration's, as bundled) maps a
+// field: the type from its component templates and its own template, the last one that maps it
+// winning as in ES's composition, and the package version the assets mirror. Empty when esmend
+// bundles no template of that name or the template does not map the field.
+struct BundledField {
+    std::string type;
+    std::string package_version;
+};
+[[nodiscard]] std::optional<BundledField> bundled_field_type(const std::string& index_template,
+                                                             const std::string& field);
 
 // `esmend install --via-fleet`: Fleet's reinstall of the installed golang package version
 // (POST /api/fleet/epm/packages/golang/<version> {"force": true}, es-apis.md §2.3).

@@ -71,7 +71,8 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 [[nodiscard]] std::vector<Step> repair_steps(es_client::Elasticsearch& es,
                                              es_client::Kibana* kibana, const RepairParams& params,
                                              es_client::Clock& clock,
-                                             const es_client::Cancellation* cancel);
+                                             const es_client::Cancellation* cancel,
+                                             const ProgressHook& progress = {});
 
 // Pure decisions, exposed for tests.
 [[nodiscard]] Decision decide_preflight(const RepairParams& params, const nlohmann::json& state,
@@ -101,8 +102,9 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 
 // ---- The online strategy (issue #8) ----
 //
-// Steps: preflight, snapshot, rollover (when the write index disagrees), then for each
-// disagreeing backing index k (1-based, oldest first) block_k, create_k, copy_k, settings_k,
+// Steps: preflight, snapshot, template (puts the template right when it maps the field
+// otherwise than the package esmend bundles), rollover (when the write index disagrees), then for
+// each disagreeing backing index k (1-based, oldest first) block_k, create_k, copy_k, settings_k,
 // verify_k and swap_k, then verify, delete_old (the only destructive step: it asks first) and
 // cleanup. The list of indices is the preflight's (facts "rewrite": [{index, new_index}]), so the
 // steps are built from the run state: before the preflight has run there are no index steps.
@@ -115,10 +117,12 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 [[nodiscard]] std::size_t online_rewrites(const nlohmann::json& state);
 // The preflight's [{index, new_index}] (empty before it ran).
 [[nodiscard]] nlohmann::json online_rewrite_list(const nlohmann::json& state);
-[[nodiscard]] std::vector<Step> online_repair_steps(es_client::Elasticsearch& es,
-                                                    const RepairParams& params,
-                                                    const es_client::Cancellation* cancel,
-                                                    const nlohmann::json& state);
+// `kibana` may be null: a Fleet template that needs the package installed is then refused at the
+// preflight.
+[[nodiscard]] std::vector<Step>
+online_repair_steps(es_client::Elasticsearch& es, es_client::Kibana* kibana,
+                    const RepairParams& params, const es_client::Cancellation* cancel,
+                    const nlohmann::json& state, const ProgressHook& progress = {});
 // Undoes the index units that were not swapped in, as Kibana's Upgrade Assistant cleans up a
 // failed reindex (es-apis.md §3.1): cancel a running copy, delete the half-built copy, lift the
 // write block esmend put on the original. Swapped units are left as they are: they are done.
@@ -131,6 +135,12 @@ inline constexpr std::size_t k_first_destructive_step = 7; // delete_data_stream
 [[nodiscard]] Decision decide_online_preflight(const RepairParams& params,
                                                const nlohmann::json& state,
                                                const nlohmann::json& observation);
+// The template step: done when the simulated mapping of the field (observation "type") is the
+// target; otherwise, as the preflight's "template_fix" says, Fleet's install of the bundled (or
+// installed) golang version, or esmend's assets (decide_assets on observation "assets"); a
+// template still wrong after that install fails, as does one changed since the preflight.
+[[nodiscard]] Decision decide_template(const RepairParams& params, const nlohmann::json& state,
+                                       const nlohmann::json& observation);
 // Swap unit k: [remove old, add new] in one _data_stream/_modify once verify_k is done, then the
 // old index's lifecycle policy on the new one (after the swap, as Elasticsearch's own data-stream
 // reindex does: ILM sees a non-write backing index as rolled over).

@@ -28,6 +28,11 @@ struct Progress {
     std::int64_t total = 0;
 };
 
+// How far a long observation has got (a checksum scan over millions of documents), reported from
+// inside it: the CLI shows it as it shows a wait, and keeps the run's lock lease alive meanwhile.
+// Steps that can take long take one when they are built; it may be empty.
+using ProgressHook = std::function<void(const std::string& message, const Progress& progress)>;
+
 struct Decision {
     // finish: the run is complete with this step (nothing left to do); the later steps are skipped.
     enum class Kind { done, wait, act, fail, finish };

@@ -624,6 +624,7 @@ Reply Engine::sim_state(const RestRequest&) {
         pipelines.push_back(name);
     state["pipelines"] = pipelines;
     state["points_in_time"] = m_pits.size();
+    state["points_in_time_opened"] = m_pits_opened;
     return json_reply(state);
 }
 

@@ -283,6 +283,7 @@ public:
     std::map<std::string, DataStream> m_data_streams;
     std::map<std::string, nlohmann::json> m_pipelines;
     std::map<std::string, PointInTime> m_pits;
+    std::int64_t m_pits_opened = 0; // ever, for GET _sim/state (tests count scans)
     std::string m_cluster_uuid;
     std::string m_node_id;
     std::int64_t m_auto_id = 0;

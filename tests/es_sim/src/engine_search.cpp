@@ -177,6 +177,7 @@ Reply Engine::open_pit(const RestRequest& request) {
     for (int i = 0; i < 4; ++i)
         id += new_uuid();
     m_pits.emplace(id, std::move(pit));
+    ++m_pits_opened;
     json out = {{"id", id}};
     if (m_options.version.major >= 8)
         out["_shards"] = shards_json(names->size());

@@ -5,6 +5,7 @@
 #include "faults.hpp"
 #include "filter_path.hpp"
 #include "kibana/kibana.hpp"
+#include "kibana/scenario.hpp"
 #include "security.hpp"
 
 #include <httplib.h>
@@ -363,13 +364,15 @@ int run_main(int argc, char** argv) {
                    "              [--api-key id:key:role ...] [--disk-total BYTES]\n"
                    "              [--reindex-docs-per-second N] [--path-repo DIR ...]\n"
                    "              [--kibana-port N] [--agent-period DURATION]\n"
-                   "              [--scenario host-ip-conflict [--docs N]]\n"
+                   "              [--scenario NAME [--docs N]]\n"
                    "--kibana-port N serves Kibana (status, Fleet, data views) on N (0 = any free\n"
                    "  port); its URL is printed on the second line of output.\n"
                    "--agent-period DURATION is the simulated Elastic Agent's period (default 1s;\n"
                    "  e.g. 200ms, 2s).\n"
                    "--scenario host-ip-conflict pre-loads golang 0.4.0 -> 1.6.0 with the host.ip\n"
-                   "  keyword/ip conflict; --docs N sets its documents per stream (default 1000).\n"
+                   "  keyword/ip conflict; --scenario host-ip-not-upgraded stops before the\n"
+                   "  upgrade (0.4.0 collecting, host.ip keyword). --docs N sets its documents\n"
+                   "  per stream (default 1000).\n"
                    "roles: superuser, read_only, no_access\n";
             return 0;
         }
@@ -417,8 +420,9 @@ int run_main(int argc, char** argv) {
             }
             options.agent_period_ms = *period;
         } else if (arg == "--scenario") {
-            if (*v != "host-ip-conflict") {
-                std::cerr << "es-sim: unknown scenario " << *v << " (known: host-ip-conflict)\n";
+            if (*v != "host-ip-conflict" && *v != "host-ip-not-upgraded") {
+                std::cerr << "es-sim: unknown scenario " << *v
+                          << " (known: " << kibana::known_scenarios() << ")\n";
                 return 2;
             }
             options.scenario = *v;

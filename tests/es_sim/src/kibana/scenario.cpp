@@ -92,7 +92,12 @@ std::vector<std::int64_t> spread(std::int64_t from, std::int64_t to, std::int64_
     return out;
 }
 
-std::expected<void, std::string> host_ip_conflict(std::int64_t docs, EsCaller es, Fleet& fleet) {
+std::expected<void, std::string> nginx_access(std::int64_t now, EsCaller es);
+
+// upgrade: go on to golang 1.6.0 and generation 2 (host-ip-conflict), or stop with 0.4.0
+// collecting (host-ip-not-upgraded).
+std::expected<void, std::string> host_ip_conflict(std::int64_t docs, EsCaller es, Fleet& fleet,
+                                                  bool upgrade) {
     if (docs < 1)
         return std::unexpected("--docs must be at least 1");
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -123,6 +128,8 @@ std::expected<void, std::string> host_ip_conflict(std::int64_t docs, EsCaller es
 
     // 3. The upgrade: Fleet reinstalls 1.6.0 with force, fails to put host.ip: ip on the
     //    keyword write index and rolls each data stream over; the policy follows the package.
+    if (!upgrade)
+        return nginx_access(now, es);
     if (auto r = fleet.install("golang", "1.6.0", true, false); !r)
         return std::unexpected("installing golang 1.6.0: " + describe(r.error()));
     if (auto r = fleet.update_policy(
@@ -142,6 +149,10 @@ std::expected<void, std::string> host_ip_conflict(std::int64_t docs, EsCaller es
             return std::unexpected(ok.error());
     }
 
+    return nginx_access(now, es);
+}
+
+std::expected<void, std::string> nginx_access(std::int64_t now, EsCaller es) {
     // 5. An unrelated integration whose template maps host.ip as ip (as ECS does). Only the
     //    fields this scenario needs are declared; unsourced: a reduced stand-in for the nginx
     //    package's template.
@@ -183,11 +194,17 @@ std::expected<void, std::string> host_ip_conflict(std::int64_t docs, EsCaller es
 
 } // namespace
 
+std::string known_scenarios() {
+    return "host-ip-conflict, host-ip-not-upgraded";
+}
+
 std::expected<void, std::string> load_scenario(const std::string& name, std::int64_t docs,
                                                EsCaller es, Fleet& fleet) {
     if (name == "host-ip-conflict")
-        return host_ip_conflict(docs, es, fleet);
-    return std::unexpected("unknown scenario [" + name + "] (known: host-ip-conflict)");
+        return host_ip_conflict(docs, es, fleet, true);
+    if (name == "host-ip-not-upgraded")
+        return host_ip_conflict(docs, es, fleet, false);
+    return std::unexpected("unknown scenario [" + name + "] (known: " + known_scenarios() + ")");
 }
 
 } // namespace esmend::es_sim::kibana

@@ -8,6 +8,8 @@
 //   holds k_generation2_docs newer events per stream;
 // - an unrelated logs-nginx.access-default with host.ip as ip.
 // So logs-*/_field_caps?fields=host.ip reports keyword and ip.
+// "host-ip-not-upgraded" is the same cluster before the upgrade: golang 0.4.0 collecting, every
+// golang backing index with host.ip as keyword (the template does not map it), and nginx's ip.
 
 #include "kibana/es_caller.hpp"
 #include "kibana/fleet.hpp"
@@ -21,6 +23,7 @@ namespace esmend::es_sim::kibana {
 inline constexpr std::int64_t k_generation2_docs = 5;
 inline constexpr std::int64_t k_nginx_docs = 5;
 
+[[nodiscard]] std::string known_scenarios(); // "a, b"
 [[nodiscard]] std::expected<void, std::string>
 load_scenario(const std::string& name, std::int64_t docs, EsCaller es, Fleet& fleet);
 
