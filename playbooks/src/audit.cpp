@@ -29,45 +29,6 @@ std::string kibana_type(std::string_view es_type) {
     return std::string(es_type);
 }
 
-std::vector<FieldConflict> find_conflicts(const json& field_caps) {
-    std::vector<FieldConflict> conflicts;
-    const auto fields = field_caps.find("fields");
-    if (fields == field_caps.end() || !fields->is_object())
-        return conflicts;
-    for (const auto& [name, by_type] : fields->items()) {
-        // A single type (or a single type plus "unmapped") cannot conflict: skip the common case
-        // without building anything.
-        if (!by_type.is_object() || by_type.size() < 2)
-            continue;
-        FieldConflict conflict{name, {}, {}};
-        std::set<std::string> kibana_types;
-        bool metadata = false;
-        for (const auto& [type, caps] : by_type.items()) {
-            if (caps.value("metadata_field", false))
-                metadata = true;
-            std::vector<std::string> indices;
-            if (const auto it = caps.find("indices"); it != caps.end() && it->is_array()) {
-                for (const auto& index : *it)
-                    indices.push_back(index.get<std::string>());
-            }
-            if (type == "unmapped") {
-                conflict.unmapped_indices = std::move(indices);
-                continue;
-            }
-            auto kibana = kibana_type(type);
-            kibana_types.insert(kibana);
-            conflict.types.push_back(TypeIndices{type, std::move(kibana), std::move(indices)});
-        }
-        if (metadata || kibana_types.size() < 2)
-            continue;
-        conflicts.push_back(std::move(conflict));
-    }
-    // nlohmann's object iterates in key order already; keep the contract explicit.
-    std::sort(conflicts.begin(), conflicts.end(),
-              [](const auto& a, const auto& b) { return a.field < b.field; });
-    return conflicts;
-}
-
 std::optional<std::string> mapping_type(const json& mappings, std::string_view dotted_field) {
     const json* node = &mappings;
     std::string_view rest = dotted_field;
@@ -100,8 +61,9 @@ std::optional<std::string> mapping_type(const json& mappings, std::string_view d
     }
 }
 
-std::map<std::string, std::string> index_owners(const std::map<std::string, StreamInfo>& streams) {
-    std::map<std::string, std::string> owners;
+std::map<std::string, std::string, std::less<>>
+index_owners(const std::map<std::string, StreamInfo>& streams) {
+    std::map<std::string, std::string, std::less<>> owners;
     for (const auto& [name, info] : streams) {
         for (const auto& index : info.indices)
             owners[index] = name;
@@ -119,7 +81,7 @@ std::vector<StreamFinding> attribute_conflict(const FieldConflict& conflict,
             if (owner == owners.end())
                 continue;
             auto& finding = by_stream[owner->second];
-            finding.types[index] = type.es_type;
+            finding.types[std::string(index)] = type.es_type;
         }
     }
     std::vector<StreamFinding> findings;
@@ -403,19 +365,28 @@ Result<json> audit(es_client::Elasticsearch& es, const std::vector<AuditTarget>&
     json report_targets = json::array();
     std::size_t conflicting_fields = 0;
     for (const auto& target : targets) {
-        auto caps = es.call(Method::post, "/" + es_client::url_encode(target.title) +
-                                              "/_field_caps?fields=*&include_unmapped=true");
+        // Read as bytes, not as a document: a big data view's answer is megabytes of index names
+        // of which only the conflicting fields' are needed (scan_field_caps).
+        auto answer = es.send(es_client::make_request(
+            Method::post, "/" + es_client::url_encode(target.title) +
+                              "/_field_caps?fields=*&include_unmapped=true"));
+        if (!answer)
+            return std::unexpected(answer.error());
+        if (!answer->ok())
+            return std::unexpected(
+                es_client::error_from_response(*answer, es_client::Service::elasticsearch));
+        auto caps = scan_field_caps(std::move(answer->body));
         if (!caps)
             return std::unexpected(caps.error());
         // A data view may match nothing yet (Fleet creates metrics-* with allowNoIndex), but a
         // pattern typed on the command line that matches nothing is a typo, not a clean bill.
-        if (target.data_view.is_null() && caps->value("indices", json::array()).empty()) {
+        if (target.data_view.is_null() && caps->indices == 0) {
             return std::unexpected(es_client::make_error(
                 es_client::ErrorKind::config,
                 "pattern '" + target.title + "' matches no indices or data streams"));
         }
         json conflicts_json = json::array();
-        for (const auto& conflict : find_conflicts(*caps)) {
+        for (const auto& conflict : caps->conflicts) {
             // Observe the templates of the streams involved, once each.
             for (const auto& type : conflict.types) {
                 for (const auto& index : type.indices) {
@@ -497,7 +468,7 @@ Result<json> audit(es_client::Elasticsearch& es, const std::vector<AuditTarget>&
         conflicting_fields += conflicts_json.size();
         report_targets.push_back({{"title", target.title},
                                   {"data_view", target.data_view},
-                                  {"indices", caps->value("indices", json::array()).size()},
+                                  {"indices", caps->indices},
                                   {"conflicts", conflicts_json}});
     }
     json repairs = json::array();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 using namespace esmend::playbooks;
+using esmend::es_client::ErrorKind;
 using nlohmann::json;
 
 namespace {
@@ -27,6 +28,10 @@ json host_ip_field_caps() {
                {{"keyword", caps("keyword", {k_heap1, "legacy-golang"})},
                 {"ip", caps("ip", {k_heap2, k_nginx})}}},
               {"message", {{"text", caps("text")}}}}}};
+}
+
+std::vector<std::string> names(const std::vector<std::string_view>& views) {
+    return {views.begin(), views.end()};
 }
 
 json ecs_mappings() {
@@ -67,7 +72,7 @@ TEST(AuditConflicts, KeywordVersusIpIsAConflictWithItsIndices) {
     EXPECT_EQ(conflicts[0].field, "host.ip");
     ASSERT_EQ(conflicts[0].types.size(), 2U);
     EXPECT_EQ(conflicts[0].types[0].es_type, "ip");
-    EXPECT_EQ(conflicts[0].types[0].indices, (std::vector<std::string>{k_heap2, k_nginx}));
+    EXPECT_EQ(names(conflicts[0].types[0].indices), (std::vector<std::string>{k_heap2, k_nginx}));
     EXPECT_EQ(conflicts[0].types[1].es_type, "keyword");
     EXPECT_EQ(conflicts[0].types[1].kibana_type, "string");
 }
@@ -97,7 +102,7 @@ TEST(AuditConflicts, UnmappedAloneIsNotAConflictButIsListedWithOne) {
                                     {"unmapped", caps("unmapped", {"c"})}}}}}};
     const auto conflicts = find_conflicts(with_conflict);
     ASSERT_EQ(conflicts.size(), 1U);
-    EXPECT_EQ(conflicts[0].unmapped_indices, std::vector<std::string>{"c"});
+    EXPECT_EQ(names(conflicts[0].unmapped_indices), std::vector<std::string>{"c"});
     EXPECT_EQ(conflicts[0].types.size(), 2U);
 }
 
@@ -108,6 +113,53 @@ TEST(AuditConflicts, MetadataFieldsNeverConflict) {
     other["metadata_field"] = true;
     const json fc = {{"fields", {{"_id", {{"_id", id}, {"ip", other}}}}}};
     EXPECT_TRUE(find_conflicts(fc).empty());
+}
+
+// scan_field_caps reads the bytes themselves: pretty-printed answers, escapes in names and index
+// names, values of unexpected kinds, and malformed text (an Error naming the byte).
+TEST(AuditFieldCapsScan, ReadsPrettyTextWithEscapesAsADocumentWould) {
+    const std::string body = R"({
+      "indices" : [ "a\"1", "b", "c" ],
+      "fields" : {
+        "f\u00e9\"x" : {
+          "keyword" : { "type" : "keyword", "metadata_field" : false, "indices" : [ "a\"1" ],
+                        "meta" : { "unit" : [ "x", { "nested" : "]}" } ] } },
+          "ip" : { "type" : "ip", "metadata_field" : false, "indices" : [ "b" , "c\\" ] }
+        },
+        "odd" : 7,
+        "agree" : { "long" : { "type" : "long", "metadata_field" : false } }
+      },
+      "extra" : [ 1.5e3, true, null, { "k" : [ ] } ]
+    })";
+    const auto scanned = scan_field_caps(body);
+    ASSERT_TRUE(scanned) << scanned.error().describe();
+    EXPECT_EQ(scanned->indices, 3U);
+    ASSERT_EQ(scanned->conflicts.size(), 1U);
+    const auto& c = scanned->conflicts[0];
+    EXPECT_EQ(c.field, "f\xc3\xa9\"x");
+    ASSERT_EQ(c.types.size(), 2U);
+    EXPECT_EQ(c.types[0].es_type, "ip");
+    EXPECT_EQ(names(c.types[0].indices), (std::vector<std::string>{"b", "c\\"}));
+    EXPECT_EQ(names(c.types[1].indices), (std::vector<std::string>{"a\"1"}));
+    // The same answer parsed as a document gives the same conflicts.
+    const auto parsed = find_conflicts(json::parse(body));
+    ASSERT_EQ(parsed.size(), 1U);
+    EXPECT_EQ(parsed[0].field, c.field);
+    EXPECT_EQ(parsed[0].types[0].indices, c.types[0].indices);
+}
+
+TEST(AuditFieldCapsScan, MalformedAnswersAreParseErrorsNamingTheByte) {
+    for (const std::string bad :
+         {R"({"fields": {"x": {"ip": {"indices": ["a", "b"}}}})", R"({"fields": {"x": )",
+          R"({"indices": ["unterminated]})", R"({"fields": {}} trailing)", R"([1, 2])", ""}) {
+        const auto scanned = scan_field_caps(bad);
+        ASSERT_FALSE(scanned) << bad;
+        EXPECT_EQ(scanned.error().kind, ErrorKind::parse) << bad;
+        EXPECT_NE(scanned.error().message.find("_field_caps"), std::string::npos);
+    }
+    const auto named = scan_field_caps(R"({"fields": {"x": {"ip": {"indices": ["a", "b"}}}})");
+    EXPECT_NE(named.error().message.find("expected ',' or ']' at byte 45"), std::string::npos)
+        << named.error().message;
 }
 
 TEST(AuditMappingType, WalksNestedAndDottedProperties) {

@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,21 +24,37 @@ namespace esmend::playbooks {
 // data-view conflict, so long vs integer and text vs keyword are not conflicts, keyword vs ip is.
 [[nodiscard]] std::string kibana_type(std::string_view es_type);
 
+// Index names are views into the _field_caps answer they were read from (decoded copies where
+// the answer escaped them), which the conflict's `text` keeps alive: a conflict, and every copy of
+// it, stays valid on its own, and a big answer's thousands of names are not copied one by one.
 struct TypeIndices {
     std::string es_type;     // as _field_caps reports it (a type family: keyword covers wildcard)
     std::string kibana_type; // what Kibana shows
-    std::vector<std::string> indices;
+    std::vector<std::string_view> indices;
 };
+
+struct FieldCapsText; // the answer's text and decoded names (audit's own)
 
 struct FieldConflict {
     std::string field;
-    std::vector<TypeIndices> types;            // sorted by es_type
-    std::vector<std::string> unmapped_indices; // with include_unmapped: where the field is absent
+    std::vector<TypeIndices> types;                 // sorted by es_type
+    std::vector<std::string_view> unmapped_indices; // with include_unmapped: where it is absent
+    std::shared_ptr<const FieldCapsText> text;      // what the views point into
 };
 
-// Fields whose indices disagree on the Kibana type, sorted by name. `field_caps` is a
-// _field_caps answer (fields.<name>.<type>{indices?}); the `unmapped` pseudo-type and metadata
-// fields never make a conflict.
+// What the audit takes from a _field_caps answer: how many indices it covers, and the fields
+// whose indices disagree on the Kibana type (sorted by name; each conflict's types sorted by
+// es_type). The `unmapped` pseudo-type and metadata fields never make a conflict.
+struct FieldCaps {
+    std::size_t indices = 0;
+    std::vector<FieldConflict> conflicts;
+};
+// Reads the answer's bytes in one pass without building a document: only the "indices" lists of
+// conflicting fields are read, as views into the answer, and everything else is skipped (issue
+// #9: a 5,000 x 2,000 data view is megabytes of index names). Malformed JSON is a `parse` Error
+// naming the byte.
+[[nodiscard]] es_client::Result<FieldCaps> scan_field_caps(std::string body);
+// The same over a parsed answer (for tests and callers that hold a document).
 [[nodiscard]] std::vector<FieldConflict> find_conflicts(const nlohmann::json& field_caps);
 
 // What one data stream contributes to one conflicting field.
@@ -82,7 +100,7 @@ struct StreamInfo {
 attribute_conflict(const FieldConflict& conflict, const std::map<std::string, StreamInfo>& streams);
 
 // The data stream owning each backing index.
-[[nodiscard]] std::map<std::string, std::string>
+[[nodiscard]] std::map<std::string, std::string, std::less<>>
 index_owners(const std::map<std::string, StreamInfo>& streams);
 
 [[nodiscard]] std::string_view to_string(StreamFinding::Verdict verdict);
