@@ -322,3 +322,36 @@ TEST(Ingest, SigtermFlushesAndExitsZero) {
     EXPECT_EQ(sim.count(k_heap_stream), stats["polls_ok"].get<int>());
     EXPECT_EQ(stats["spooled_now"], 0);
 }
+
+// Issue #5: a delivery runs on its own thread while the next documents are shaped. flush_async()
+// hands the batch over and returns before Elasticsearch has answered (es-sim holds every _bulk for
+// 2 s here); the next flush_async() waits for it, and flush() ends the last one. Nothing is lost
+// or counted twice.
+TEST(Ingest, AsyncDeliveryOverlapsShapingAndLosesNothing) {
+    EsSim sim;
+    sim.install_golang_assets();
+    const json faults = {{"latency_ms", 2000}, {"paths", {"/_bulk"}}};
+    sim.call(Method::post, "/_sim/faults", &faults);
+    TempDir dir;
+    es_client::SystemClock clock;
+    auto collector = collector_for(sim.es(), dir, clock);
+    const auto at = std::chrono::system_clock::now();
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(collector->accept(capture(i), "http://svc:6060", at + i * 1ms,
+                                      tool::Collector::IdFrom::timestamp));
+    ASSERT_TRUE(collector->flush_async());
+    EXPECT_EQ(collector->queued(), 0u);
+    EXPECT_EQ(collector->stats().indexed, 0u) << "flush_async returned before the answer";
+    // Shaped while the first batch is on its way.
+    for (int i = 3; i < 5; ++i)
+        ASSERT_TRUE(collector->accept(capture(i), "http://svc:6060", at + i * 1ms,
+                                      tool::Collector::IdFrom::timestamp));
+    ASSERT_TRUE(collector->flush_async()); // waits for the first, sends the second
+    EXPECT_EQ(collector->stats().indexed, 6u);
+    ASSERT_TRUE(collector->flush());
+    sim.call(Method::del, "/_sim/faults");
+    EXPECT_EQ(collector->stats().indexed, 10u);
+    EXPECT_EQ(collector->stats().polls_ok, 5u);
+    EXPECT_EQ(sim.count(k_heap_stream), 5);
+    EXPECT_EQ(sim.count(k_expvar), 5);
+}

@@ -191,8 +191,9 @@ es_client::Result<void> replay(Collector& collector, const IngestOptions& o,
                 !r) {
                 spdlog::warn("{}:{}: {}", file.string(), n, r.error().message);
             }
+            // Sent on the delivery thread while the next 500 captures are shaped.
             if (n % 500 == 0) {
-                if (auto f = collector.flush(); !f)
+                if (auto f = collector.flush_async(); !f)
                     return f;
             }
         }
@@ -295,7 +296,7 @@ ExitCode run_ingest(Context& ctx, const IngestOptions& o) {
             // poll then costs a GET and its shaping, not a bulk request and pause-marker reads.
             if (o.once || (*collector)->queued() >= o.batch_size ||
                 ctx.clock.now() - last_flush >= k_flush_every) {
-                if (result = (*collector)->flush(); !result)
+                if (result = o.once ? (*collector)->flush() : (*collector)->flush_async(); !result)
                     break;
                 last_flush = ctx.clock.now();
             }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <utility>
 
 namespace esmend::tool {
 
@@ -71,11 +72,17 @@ Collector::Collector(es_client::Elasticsearch& es, CollectorOptions options,
         [this](const es_client::BulkRejection& r) { dead_letter(r); }, cancel);
 }
 
+Collector::~Collector() {
+    if (m_in_flight.valid())
+        m_in_flight.wait();
+}
+
 std::string Collector::data_stream(std::string_view dataset) const {
     return "logs-" + std::string(dataset) + "-" + m_options.ns;
 }
 
 std::uint64_t Collector::spooled_now() const {
+    const std::lock_guard lock(m_delivering);
     std::uint64_t n = 0;
     for (const auto& [_, s] : m_spools)
         n += s.documents();
@@ -92,10 +99,13 @@ Result<void> Collector::accept(std::string_view body, const std::string& address
     context.host = m_options.host;
     auto poll = shape_poll(body, context, m_pauses[address]);
     if (!poll) {
-        ++m_stats.polls_failed;
+        poll_failed();
         return std::unexpected(poll.error());
     }
-    ++m_stats.polls_ok;
+    {
+        const std::lock_guard lock(m_stats_mutex);
+        ++m_stats.polls_ok;
+    }
     for (auto* doc : {&poll->heap, &poll->expvar}) {
         const std::string dataset = (*doc)["data_stream"]["dataset"];
         const std::string stamp = (*doc)["@timestamp"];
@@ -106,8 +116,21 @@ Result<void> Collector::accept(std::string_view body, const std::string& address
     return {};
 }
 
+void Collector::poll_failed() {
+    const std::lock_guard lock(m_stats_mutex);
+    ++m_stats.polls_failed;
+}
+
+CollectorStats Collector::stats() const {
+    const std::lock_guard lock(m_stats_mutex);
+    return m_stats;
+}
+
 void Collector::dead_letter(const es_client::BulkRejection& r) {
-    ++m_stats.dead_lettered;
+    {
+        const std::lock_guard lock(m_stats_mutex);
+        ++m_stats.dead_lettered;
+    }
     nlohmann::json line = {{"@timestamp", format_timestamp(std::chrono::system_clock::now())},
                            {"index", r.document.index},
                            {"id", r.document.id},
@@ -133,6 +156,7 @@ Result<void> Collector::spool(const std::string& ds, const std::vector<BulkDocum
     const auto dropped_before = spool.dropped_documents();
     if (auto r = spool.append(docs); !r)
         return r;
+    const std::lock_guard lock(m_stats_mutex);
     m_stats.spooled += docs.size();
     m_stats.dropped += spool.dropped_documents() - dropped_before;
     return {};
@@ -161,8 +185,11 @@ Result<bool> Collector::drain(const std::string& ds) {
             (void)m_indexer->take_pending();
             return false;
         }
-        m_stats.indexed += m_indexer->stats().created - before.created;
-        m_stats.already_stored += m_indexer->stats().already_stored - before.already_stored;
+        {
+            const std::lock_guard lock(m_stats_mutex);
+            m_stats.indexed += m_indexer->stats().created - before.created;
+            m_stats.already_stored += m_indexer->stats().already_stored - before.already_stored;
+        }
         if (auto r = spool.remove((*segment)->sequence); !r)
             return std::unexpected(r.error());
         spdlog::info("{}: sent {} spooled document(s); {} left", ds, (*segment)->documents.size(),
@@ -171,11 +198,33 @@ Result<bool> Collector::drain(const std::string& ds) {
     return true;
 }
 
+Result<void> Collector::wait_for_delivery() {
+    if (!m_in_flight.valid())
+        return {};
+    return m_in_flight.get();
+}
+
+Result<void> Collector::flush_async() {
+    if (auto r = wait_for_delivery(); !r)
+        return r;
+    m_in_flight =
+        std::async(std::launch::async, [this, batch = std::exchange(m_queue, {})]() mutable {
+            return deliver(std::move(batch));
+        });
+    return {};
+}
+
 Result<void> Collector::flush() {
+    if (auto r = wait_for_delivery(); !r)
+        return r;
+    return deliver(std::exchange(m_queue, {}));
+}
+
+Result<void> Collector::deliver(std::vector<BulkDocument> batch) {
+    const std::lock_guard delivering(m_delivering);
     std::map<std::string, std::vector<BulkDocument>> by_stream;
-    for (auto& d : m_queue)
+    for (auto& d : batch)
         by_stream[d.index].push_back(std::move(d));
-    m_queue.clear();
 
     bool reachable = true;
     for (auto& [ds, stream_spool] : m_spools) {
@@ -220,6 +269,7 @@ Result<void> Collector::flush() {
                 return r;
         }
     }
+    const std::lock_guard lock(m_stats_mutex);
     m_stats.indexed += m_indexer->stats().created - before.created;
     m_stats.already_stored += m_indexer->stats().already_stored - before.already_stored;
     return {};

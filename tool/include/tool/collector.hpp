@@ -14,8 +14,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,11 @@ public:
     create(es_client::Elasticsearch& es, CollectorOptions options, es_client::Clock& clock,
            const es_client::Cancellation* cancel);
 
+    // Waits for a delivery still in flight (what it could not send is spooled by then).
+    ~Collector();
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
     // How a document's _id is made: from (target, dataset, @timestamp) for live polls, so a retried
     // bulk never duplicates; from (source, dataset, body) for replays, so replaying a capture twice
     // stores it once.
@@ -59,14 +66,18 @@ public:
     [[nodiscard]] es_client::Result<void> accept(std::string_view body, const std::string& address,
                                                  std::chrono::system_clock::time_point at,
                                                  IdFrom id_from);
-    void poll_failed() { ++m_stats.polls_failed; }
+    void poll_failed();
 
     // Delivers what is queued: checks each stream's pause marker, drains its spool first, then
     // sends the new documents. Whatever cannot be sent is spooled, so this only fails if the spool
-    // does.
+    // does. Waits for a delivery flush_async() started first.
     [[nodiscard]] es_client::Result<void> flush();
+    // The same, on a thread of its own: returns at once, so that the next documents are shaped
+    // while these are sent (issue #5). One delivery at a time: this first waits for the one
+    // before, and returns its failure if it had one. flush() ends the last one.
+    [[nodiscard]] es_client::Result<void> flush_async();
 
-    [[nodiscard]] const CollectorStats& stats() const { return m_stats; }
+    [[nodiscard]] CollectorStats stats() const;
     // Documents accepted and not yet flushed.
     [[nodiscard]] std::size_t queued() const { return m_queue.size(); }
     [[nodiscard]] std::string data_stream(std::string_view dataset) const;
@@ -75,6 +86,9 @@ public:
 private:
     Collector(es_client::Elasticsearch& es, CollectorOptions options, es_client::Clock& clock,
               const es_client::Cancellation* cancel);
+    // flush()'s work on one batch: on the delivery thread for flush_async().
+    es_client::Result<void> deliver(std::vector<es_client::BulkDocument> batch);
+    es_client::Result<void> wait_for_delivery();
     es_client::Result<void> spool(const std::string& data_stream,
                                   const std::vector<es_client::BulkDocument>& docs);
     // Sends the stream's spooled segments; false when delivery failed and the rest must wait.
@@ -89,6 +103,11 @@ private:
     std::map<std::string, Spool> m_spools;        // by data stream
     std::map<std::string, PauseTracker> m_pauses; // by target address
     std::vector<es_client::BulkDocument> m_queue;
+    // The delivery in flight. The indexer and the spools belong to whichever delivery runs:
+    // m_delivering is held throughout one, and by spooled_now() to read the spools.
+    std::future<es_client::Result<void>> m_in_flight;
+    mutable std::mutex m_delivering;
+    mutable std::mutex m_stats_mutex; // the polls are counted here, deliveries on their thread
     CollectorStats m_stats;
 };
 
