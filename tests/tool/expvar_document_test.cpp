@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 using namespace esmend::tool;
 using nlohmann::json;
@@ -42,10 +43,9 @@ json without_pause_stats(json golang_heap) {
     return golang_heap;
 }
 
-json pause_ns(std::initializer_list<std::pair<std::size_t, std::uint64_t>> set) {
-    json ring = json::array();
-    for (int i = 0; i < 256; ++i)
-        ring.push_back(0);
+std::vector<std::uint64_t>
+pause_ns(std::initializer_list<std::pair<std::size_t, std::uint64_t>> set) {
+    std::vector<std::uint64_t> ring(256, 0);
     for (auto [i, v] : set)
         ring[i] = v;
     return ring;
@@ -59,12 +59,13 @@ TEST(ExpvarDocument, HeapMatchesIntegrationPipelineFixture) {
     PauseTracker pauses;
     auto poll = shape_poll(input, context(), pauses);
     ASSERT_TRUE(poll) << poll.error().message;
-    EXPECT_EQ(without_pause_stats(poll->heap["golang"]["heap"]), expected["golang"]["heap"]);
-    EXPECT_EQ(poll->heap["ecs"], expected["ecs"]);
+    EXPECT_EQ(without_pause_stats(json::parse(poll->heap)["golang"]["heap"]),
+              expected["golang"]["heap"]);
+    EXPECT_EQ(json::parse(poll->heap)["ecs"], expected["ecs"]);
     for (const char* k : {"dataset", "kind", "module", "type", "original"}) {
-        EXPECT_EQ(poll->heap["event"][k], expected["event"][k]) << k;
+        EXPECT_EQ(json::parse(poll->heap)["event"][k], expected["event"][k]) << k;
     }
-    EXPECT_EQ(poll->heap["tags"][0], "preserve_original_event");
+    EXPECT_EQ(json::parse(poll->heap)["tags"][0], "preserve_original_event");
 }
 
 TEST(ExpvarDocument, ExpvarMatchesIntegrationPipelineFixture) {
@@ -73,10 +74,10 @@ TEST(ExpvarDocument, ExpvarMatchesIntegrationPipelineFixture) {
     PauseTracker pauses;
     auto poll = shape_poll(input, context(), pauses);
     ASSERT_TRUE(poll) << poll.error().message;
-    EXPECT_EQ(poll->expvar["golang"]["expvar"], expected["golang"]["expvar"]);
-    EXPECT_EQ(poll->expvar["ecs"], expected["ecs"]);
+    EXPECT_EQ(json::parse(poll->expvar)["golang"]["expvar"], expected["golang"]["expvar"]);
+    EXPECT_EQ(json::parse(poll->expvar)["ecs"], expected["ecs"]);
     for (const char* k : {"dataset", "kind", "module", "type", "original"}) {
-        EXPECT_EQ(poll->expvar["event"][k], expected["event"][k]) << k;
+        EXPECT_EQ(json::parse(poll->expvar)["event"][k], expected["event"][k]) << k;
     }
 }
 
@@ -86,10 +87,11 @@ TEST(ExpvarDocument, Uint64ValuesStayExact) {
     PauseTracker pauses;
     auto poll = shape_poll(input, context(), pauses);
     ASSERT_TRUE(poll);
-    const auto& ns = poll->expvar["golang"]["expvar"]["gc"]["last_finished"]["ns"];
+    const auto expvar = json::parse(poll->expvar);
+    const auto& ns = expvar["golang"]["expvar"]["gc"]["last_finished"]["ns"];
     ASSERT_TRUE(ns.is_number_unsigned());
     EXPECT_EQ(ns.get<std::uint64_t>(), 1672654196827998027ULL);
-    EXPECT_NE(poll->expvar.dump().find("1672654196827998027"), std::string::npos);
+    EXPECT_NE(poll->expvar.find("1672654196827998027"), std::string::npos);
 }
 
 TEST(ExpvarDocument, CustomVariablesGoUnderCustomAndMetadataFollowsIntegration) {
@@ -99,13 +101,13 @@ TEST(ExpvarDocument, CustomVariablesGoUnderCustomAndMetadataFollowsIntegration) 
     PauseTracker pauses;
     auto poll = shape_poll(body, context(PreserveOriginal::no), pauses);
     ASSERT_TRUE(poll);
-    const auto& e = poll->expvar;
+    const auto e = json::parse(poll->expvar);
     EXPECT_EQ(
         e["golang"]["expvar"]["custom"],
         json::parse(
             R"({"requests":7,"load_factor":0.5,"build_version":"1.2.3","queues":{"ingest":3}})"));
     EXPECT_EQ(e["golang"]["expvar"]["cmdline"], json::parse(R"(["./svc","-v"])"));
-    EXPECT_FALSE(poll->heap["golang"]["heap"].contains("custom"))
+    EXPECT_FALSE(json::parse(poll->heap)["golang"]["heap"].contains("custom"))
         << "heap discards custom vars (remove json)";
     EXPECT_FALSE(e["event"].contains("original"));
     EXPECT_EQ(e["tags"], json::parse(R"(["forwarded","golang-expvar"])"));
@@ -122,8 +124,8 @@ TEST(ExpvarDocument, HostMetadataOnlyWhenGivenAndThenNotForwarded) {
     PauseTracker pauses;
     auto poll = shape_poll(R"({"memstats":{}})", c, pauses);
     ASSERT_TRUE(poll);
-    EXPECT_EQ(poll->heap["host"]["ip"], json::parse(R"(["10.0.0.5","fe80::1"])"));
-    EXPECT_EQ(poll->heap["tags"], json::parse(R"(["golang-heap"])"));
+    EXPECT_EQ(json::parse(poll->heap)["host"]["ip"], json::parse(R"(["10.0.0.5","fe80::1"])"));
+    EXPECT_EQ(json::parse(poll->heap)["tags"], json::parse(R"(["golang-heap"])"));
 }
 
 TEST(ExpvarDocument, RejectsBodiesWithoutMemstats) {
@@ -172,4 +174,36 @@ TEST(PauseTracker, TargetRestartResetsBaseline) {
     ASSERT_TRUE(s);
     EXPECT_EQ(s->count, 2u);
     EXPECT_EQ(s->sum_ns, 16u);
+}
+
+// The documents are written as text, one pass over the body: what is copied must be JSON, so a
+// body a parser refuses is refused, wherever the fault is.
+TEST(ExpvarDocument, RejectsMalformedBodiesWhereverTheFaultIs) {
+    PauseTracker pauses;
+    const std::vector<std::string> bodies = {
+        R"({"memstats":{},"x":01})", std::string(R"({"memstats":{},"s":"a)") + '\x01' + R"(b"})",
+        R"({"memstats":{}} trailing)", R"({"memstats":{"Sys":1e}})", R"({"memstats":{}},)"};
+    for (const auto& body : bodies) {
+        const auto poll = shape_poll(body, context(), pauses);
+        ASSERT_FALSE(poll) << body;
+        EXPECT_NE(poll.error().message.find("not a JSON object"), std::string::npos)
+            << poll.error().message;
+    }
+}
+
+// esmend's pause statistics share golang.heap.gc.pause with the pipeline's gc.pause.total.ns: one
+// object with all five.
+TEST(ExpvarDocument, PauseStatisticsMergeWithThePipelinesPauseTotal) {
+    std::string ring = "[7,9";
+    for (int i = 2; i < 256; ++i)
+        ring += ",0";
+    ring += "]";
+    const std::string body =
+        R"({"memstats":{"NumGC":2,"PauseTotalNs":16,"PauseNs":)" + ring + R"(}})";
+    PauseTracker pauses;
+    const auto poll = shape_poll(body, context(PreserveOriginal::no), pauses);
+    ASSERT_TRUE(poll) << poll.error().message;
+    EXPECT_EQ(json::parse(poll->heap)["golang"]["heap"]["gc"],
+              json::parse(R"({"total":{"count":2},"pause":{"total":{"ns":16},"count":2,)"
+                          R"("sum":{"ns":16},"max":{"ns":9},"avg":{"ns":8}}})"));
 }

@@ -106,12 +106,12 @@ Result<void> Collector::accept(std::string_view body, const std::string& address
         const std::lock_guard lock(m_stats_mutex);
         ++m_stats.polls_ok;
     }
-    for (auto* doc : {&poll->heap, &poll->expvar}) {
-        const std::string dataset = (*doc)["data_stream"]["dataset"];
-        const std::string stamp = (*doc)["@timestamp"];
-        const auto id = id_from == IdFrom::timestamp ? document_id({address, dataset, stamp})
-                                                     : document_id({address, dataset, body});
-        m_queue.push_back({BulkOp::create, data_stream(dataset), id, doc->dump()});
+    for (auto [dataset, doc] :
+         {std::pair{"golang.heap", &poll->heap}, std::pair{"golang.expvar", &poll->expvar}}) {
+        const auto id = id_from == IdFrom::timestamp
+                            ? document_id({address, dataset, poll->timestamp})
+                            : document_id({address, dataset, body});
+        m_queue.push_back({BulkOp::create, data_stream(dataset), id, std::move(*doc)});
     }
     return {};
 }

@@ -1,6 +1,8 @@
+#include <es_client/json_reader.hpp>
 #include <tool/expvar_document.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <span>
@@ -10,7 +12,6 @@ namespace esmend::tool {
 
 using es_client::ErrorKind;
 using es_client::make_error;
-using nlohmann::json;
 
 namespace {
 
@@ -57,76 +58,138 @@ constexpr Rename k_expvar_renames[] = {
     {"StackInuse", "stack.bytes"},
 };
 
-// Sets a dotted path inside an object, creating the intermediate objects.
-void set_path(json& root, std::string_view dotted, json value) {
-    json* node = &root;
-    std::size_t start = 0;
-    while (true) {
-        const auto dot = dotted.find('.', start);
-        const std::string key(dotted.substr(start, dot - start));
+// One value copied from /debug/vars into a document: where it goes (a dotted path under the
+// document's golang.<dataset>) and its JSON text, as the program wrote it. Copying the text keeps
+// every number exact (LastGC and PauseEnd exceed 2^53) without a parse and a print per value.
+struct Field {
+    std::string_view path;
+    std::string_view raw;
+};
+
+const Rename* find_rename(std::span<const Rename> renames, std::string_view key) {
+    for (const auto& r : renames)
+        if (key == r.source)
+            return &r;
+    return nullptr;
+}
+
+// A JSON number's value as the pipelines' uint64 view of it: a non-negative integer that fits,
+// else 0 (a negative, fractional or oversized value, as a parsed document's get<uint64> gave).
+std::uint64_t raw_u64(std::string_view raw) {
+    std::uint64_t v = 0;
+    if (raw.empty() || raw.front() == '-')
+        return 0;
+    for (const char c : raw) {
+        if (c < '0' || c > '9')
+            return 0;
+        const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return 0;
+        v = v * 10 + digit;
+    }
+    return v;
+}
+
+bool raw_is_number(std::string_view raw) {
+    return !raw.empty() && (raw.front() == '-' || (raw.front() >= '0' && raw.front() <= '9'));
+}
+
+// Writes fields as nested objects: "gc.pause.count" and "gc.total.count" share "gc". `fields` is
+// sorted by path, so that the fields under one key are next to each other; `offset` is how much
+// of each path the enclosing objects already wrote.
+void write_nested(std::string& out, std::span<const Field> fields, std::size_t offset) {
+    out.push_back('{');
+    for (std::size_t i = 0; i < fields.size();) {
+        if (i > 0)
+            out.push_back(',');
+        const std::string_view rest = fields[i].path.substr(offset);
+        const auto dot = rest.find('.');
+        const std::string_view key = rest.substr(0, dot);
+        es_client::append_json_string(out, key);
+        out.push_back(':');
         if (dot == std::string_view::npos) {
-            (*node)[key] = std::move(value);
-            return;
+            out.append(fields[i].raw);
+            ++i;
+            continue;
         }
-        node = &(*node)[key];
-        start = dot + 1;
+        std::size_t j = i;
+        while (j < fields.size()) {
+            const std::string_view other = fields[j].path.substr(offset);
+            if (other.size() <= key.size() || other.substr(0, key.size()) != key ||
+                other[key.size()] != '.')
+                break;
+            ++j;
+        }
+        write_nested(out, fields.subspan(i, j - i), offset + key.size() + 1);
+        i = j;
     }
+    out.push_back('}');
 }
 
-void apply_renames(const json& memstats, std::span<const Rename> renames, json& out) {
-    for (const auto& r : renames) {
-        // ignore_missing, as every rename in the integration's pipelines.
-        if (auto it = memstats.find(r.source); it != memstats.end() && !it->is_null())
-            set_path(out, r.target, *it);
+// The fields every document has, and the `golang` object: heap and expvar differ only there.
+std::string document(const PollContext& c, std::string_view dataset, const std::string& timestamp,
+                     std::string_view body, std::string_view golang_key,
+                     std::vector<Field>& fields) {
+    std::string out;
+    out.reserve(1024 + (c.preserve_original == PreserveOriginal::yes ? body.size() + 64 : 0));
+    const auto str = [&out](std::string_view text) { es_client::append_json_string(out, text); };
+    out += R"({"@timestamp":)";
+    str(timestamp);
+    out += R"(,"data_stream":{"type":"logs","dataset":)";
+    str(dataset);
+    out += R"(,"namespace":)";
+    str(c.ns);
+    out += R"(},"ecs":{"version":)";
+    str(k_ecs_version);
+    out += R"(},"event":{"created":)";
+    str(timestamp);
+    out += R"(,"dataset":)";
+    str(dataset);
+    out += R"(,"kind":"metric","module":"golang","type":["info"])";
+    if (c.preserve_original == PreserveOriginal::yes) {
+        out += R"(,"original":)";
+        str(body);
     }
-}
-
-std::uint64_t as_u64(const json& j) {
-    if (j.is_number_unsigned())
-        return j.get<std::uint64_t>();
-    if (j.is_number_integer())
-        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, j.get<std::int64_t>()));
-    return 0;
-}
-
-json base_document(const PollContext& c, std::string_view dataset, const std::string& timestamp,
-                   std::string_view body) {
-    json tags = json::array();
-    if (c.preserve_original == PreserveOriginal::yes)
-        tags.push_back("preserve_original_event");
+    out += R"(},"service":{"address":)";
+    str(c.service_address);
     // The stream manifests' default tags (data_stream/{heap,expvar}/manifest.yml).
-    if (!c.host)
-        tags.push_back("forwarded");
-    tags.push_back(dataset == "golang.heap" ? "golang-heap" : "golang-expvar");
-
-    json doc = json::object();
-    doc["@timestamp"] = timestamp;
-    doc["data_stream"] = {{"type", "logs"}, {"dataset", dataset}, {"namespace", c.ns}};
-    doc["ecs"] = {{"version", k_ecs_version}};
-    doc["event"] = {{"created", timestamp},
-                    {"dataset", dataset},
-                    {"kind", "metric"},
-                    {"module", "golang"},
-                    {"type", json::array({"info"})}};
+    out += R"(},"tags":[)";
     if (c.preserve_original == PreserveOriginal::yes)
-        doc["event"]["original"] = body;
-    doc["service"] = {{"address", c.service_address}};
-    doc["tags"] = std::move(tags);
+        out += R"("preserve_original_event",)";
+    if (!c.host)
+        out += R"("forwarded",)";
+    str(dataset == "golang.heap" ? "golang-heap" : "golang-expvar");
+    out += ']';
     if (c.host) {
-        doc["host"] = {{"name", c.host->name}, {"ip", c.host->ip}};
+        out += R"(,"host":{"name":)";
+        str(c.host->name);
+        out += R"(,"ip":[)";
+        for (std::size_t i = 0; i < c.host->ip.size(); ++i) {
+            if (i > 0)
+                out.push_back(',');
+            str(c.host->ip[i]);
+        }
+        out += "]}";
     }
-    return doc;
+    out += R"(,"golang":{)";
+    str(golang_key);
+    out.push_back(':');
+    std::sort(fields.begin(), fields.end(),
+              [](const Field& a, const Field& b) { return a.path < b.path; });
+    write_nested(out, fields, 0);
+    out += "}}";
+    return out;
 }
 
 } // namespace
 
 std::optional<PauseTracker::Stats> PauseTracker::observe(std::uint32_t num_gc,
-                                                         const json& pause_ns) {
+                                                         std::span<const std::uint64_t> pause_ns) {
     std::uint32_t last = m_last_num_gc.value_or(0);
     if (num_gc < last)
         last = 0; // the target restarted
     m_last_num_gc = num_gc;
-    if (num_gc == last || !pause_ns.is_array() || pause_ns.size() != k_pause_ring)
+    if (num_gc == last || pause_ns.size() != k_pause_ring)
         return std::nullopt;
     std::uint32_t start = last;
     std::uint32_t delta = num_gc - last;
@@ -136,7 +199,7 @@ std::optional<PauseTracker::Stats> PauseTracker::observe(std::uint32_t num_gc,
     }
     Stats s;
     for (std::uint32_t i = start; i < start + delta; ++i) {
-        const auto d = as_u64(pause_ns[i % k_pause_ring]);
+        const auto d = pause_ns[i % k_pause_ring];
         ++s.count;
         s.sum_ns += d;
         s.max_ns = std::max(s.max_ns, d);
@@ -160,51 +223,100 @@ std::string format_timestamp(std::chrono::system_clock::time_point t) {
 
 es_client::Result<ShapedPoll> shape_poll(std::string_view body, const PollContext& context,
                                          PauseTracker& pauses) {
-    const auto vars = json::parse(body, nullptr, false);
-    if (vars.is_discarded() || !vars.is_object()) {
-        return std::unexpected(make_error(ErrorKind::parse, "/debug/vars is not a JSON object"));
+    // One pass over the body, checking all of it: what is copied into the documents is JSON.
+    es_client::JsonReader in(body);
+    std::vector<Field> heap;
+    std::vector<Field> expvar;
+    std::vector<std::pair<std::string, std::string_view>> custom; // the program's own variables
+    bool memstats = false;
+    std::optional<std::uint32_t> num_gc;
+    std::vector<std::uint64_t> pause_ns;
+    const bool read = in.object([&](const std::string& key) {
+        std::string_view raw;
+        if (key == "memstats" && in.at('{')) {
+            memstats = true;
+            return in.object([&](const std::string& stat) {
+                if (stat == "PauseNs" && in.at('[')) {
+                    return in.array([&] {
+                        std::string_view n;
+                        if (!in.span(n))
+                            return false;
+                        pause_ns.push_back(raw_u64(n));
+                        return true;
+                    });
+                }
+                std::string_view value;
+                if (!in.span(value))
+                    return false;
+                if (stat == "NumGC" && raw_is_number(value))
+                    num_gc = static_cast<std::uint32_t>(raw_u64(value));
+                // ignore_missing, as every rename in the integration's pipelines.
+                if (value == "null")
+                    return true;
+                if (const auto* r = find_rename(k_heap_renames, stat))
+                    heap.push_back({r->target, value});
+                else if (const auto* e = find_rename(k_expvar_renames, stat))
+                    expvar.push_back({e->target, value});
+                return true;
+            });
+        }
+        if (!in.span(raw))
+            return false;
+        if (key == "cmdline") {
+            heap.push_back({"cmdline", raw});
+            expvar.push_back({"cmdline", raw});
+        } else if (key != "memstats") {
+            custom.emplace_back(key, raw);
+        }
+        return true;
+    });
+    if (!read || !in.at_end()) {
+        return std::unexpected(
+            make_error(ErrorKind::parse,
+                       "/debug/vars is not a JSON object (" +
+                           (in.failed() ? in.error() + " at byte " + std::to_string(in.failed_at())
+                                        : std::string("text after its end")) +
+                           ")"));
     }
-    const auto memstats = vars.find("memstats");
-    if (memstats == vars.end() || !memstats->is_object()) {
+    if (!memstats) {
         return std::unexpected(
             make_error(ErrorKind::parse, "/debug/vars has no memstats (is expvar imported?)"));
     }
-    const std::string timestamp = format_timestamp(context.timestamp);
-    const auto cmdline = vars.find("cmdline");
 
-    ShapedPoll poll;
-    poll.heap = base_document(context, "golang.heap", timestamp, body);
-    json heap = json::object();
-    apply_renames(*memstats, k_heap_renames, heap);
-    if (cmdline != vars.end())
-        heap["cmdline"] = *cmdline;
-    if (auto num_gc = memstats->find("NumGC"); num_gc != memstats->end() && num_gc->is_number()) {
-        const auto pause_ns = memstats->find("PauseNs");
-        if (auto stats = pauses.observe(static_cast<std::uint32_t>(as_u64(*num_gc)),
-                                        pause_ns != memstats->end() ? *pause_ns : json())) {
-            heap["gc"]["pause"]["count"] = stats->count;
-            heap["gc"]["pause"]["sum"] = {{"ns", stats->sum_ns}};
-            heap["gc"]["pause"]["max"] = {{"ns", stats->max_ns}};
-            heap["gc"]["pause"]["avg"] = {{"ns", stats->avg_ns}};
+    // esmend's own: the GC pauses since the previous poll (Metricbeat's algorithm).
+    std::string pause_text[4];
+    if (num_gc) {
+        if (auto stats = pauses.observe(*num_gc, pause_ns)) {
+            pause_text[0] = std::to_string(stats->count);
+            pause_text[1] = std::to_string(stats->sum_ns);
+            pause_text[2] = std::to_string(stats->max_ns);
+            pause_text[3] = std::to_string(stats->avg_ns);
+            heap.push_back({"gc.pause.count", pause_text[0]});
+            heap.push_back({"gc.pause.sum.ns", pause_text[1]});
+            heap.push_back({"gc.pause.max.ns", pause_text[2]});
+            heap.push_back({"gc.pause.avg.ns", pause_text[3]});
         }
     }
-    poll.heap["golang"] = {{"heap", std::move(heap)}};
-
-    poll.expvar = base_document(context, "golang.expvar", timestamp, body);
-    json expvar = json::object();
-    apply_renames(*memstats, k_expvar_renames, expvar);
-    if (cmdline != vars.end())
-        expvar["cmdline"] = *cmdline;
     // The pipeline removes json.memstats and json.cmdline, then renames json to
     // golang.expvar.custom: every other top-level variable is the program's own.
-    json custom = json::object();
-    for (const auto& [key, value] : vars.items()) {
-        if (key != "memstats" && key != "cmdline")
-            custom[key] = value;
+    std::string custom_text;
+    if (!custom.empty()) {
+        custom_text.push_back('{');
+        for (std::size_t i = 0; i < custom.size(); ++i) {
+            if (i > 0)
+                custom_text.push_back(',');
+            es_client::append_json_string(custom_text, custom[i].first);
+            custom_text.push_back(':');
+            custom_text.append(custom[i].second);
+        }
+        custom_text.push_back('}');
+        expvar.push_back({"custom", custom_text});
     }
-    if (!custom.empty())
-        expvar["custom"] = std::move(custom);
-    poll.expvar["golang"] = {{"expvar", std::move(expvar)}};
+
+    ShapedPoll poll;
+    poll.timestamp = format_timestamp(context.timestamp);
+    poll.heap = document(context, "golang.heap", poll.timestamp, body, "heap", heap);
+    poll.expvar = document(context, "golang.expvar", poll.timestamp, body, "expvar", expvar);
     return poll;
 }
 

@@ -6,11 +6,10 @@
 
 #include <es_client/error.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,19 +51,23 @@ public:
     // started and more than 256 new cycles report the 256 still in the ring; avg is the integer
     // mean. Unlike Metricbeat (beats#6543), a NumGC below the previous one is a restarted target:
     // the baseline resets to 0 instead of emitting nothing until the new process catches up.
+    // `pause_ns` is the ring as numbers (empty, or of another size, when the body had none).
     [[nodiscard]] std::optional<Stats> observe(std::uint32_t num_gc,
-                                               const nlohmann::json& pause_ns);
+                                               std::span<const std::uint64_t> pause_ns);
 
 private:
     std::optional<std::uint32_t> m_last_num_gc;
 };
 
+// Both documents as JSON text, ready for a _bulk body, and their @timestamp.
 struct ShapedPoll {
-    nlohmann::json heap;
-    nlohmann::json expvar;
+    std::string timestamp;
+    std::string heap;
+    std::string expvar;
 };
 
-// Parses a raw /debug/vars body and builds both documents. A body without memstats is a parse
+// Reads a raw /debug/vars body in one pass and writes both documents, copying each value's text
+// as the program wrote it. A body that is not a JSON object, or has no memstats, is a parse
 // error.
 [[nodiscard]] es_client::Result<ShapedPoll>
 shape_poll(std::string_view body, const PollContext& context, PauseTracker& pauses);
