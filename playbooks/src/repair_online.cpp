@@ -468,10 +468,18 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, es_client::K
                 if (!origin.empty())
                     settings["index.lifecycle.origination_date"] =
                         std::strtoll(origin.c_str(), nullptr, 10);
+                // A plan cannot read the template the template step will install: say that its
+                // mappings, not these, are the ones the run uses.
+                const bool changes =
+                    dry_run(st) &&
+                    facts_of(st, "preflight").value("template_fix", json(nullptr)).is_object();
                 return Decision::act({es_action(
                     Method::put, "/" + url_encode(new_index),
                     json{{"settings", settings}, {"mappings", mappings}},
-                    "create " + new_index + " with the template's mappings, for " + old_index)});
+                    "create " + new_index + " with the template's mappings, for " + old_index +
+                        (changes ? " (shown: today's template; the run reads the one the "
+                                   "template step installs)"
+                                 : ""))});
             }});
 
         // copy_k: an async reindex; op_type create with conflicts proceed makes a restarted copy

@@ -1052,6 +1052,21 @@ TEST(RepairOnlineTemplate, AnOldGolangPackageIsUpgradedThenEveryOldIndexRewritte
     ASSERT_TRUE(field_types(sim, k_heap, "host.ip").contains("keyword"));
 
     TempDir state;
+    // The plan names the upgrade and says the copies get the upgraded template's mappings.
+    const auto plan = repair(
+        sim, state, {"--data-stream", k_heap, "--strategy", "online", "--dry-run", "--json"});
+    ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+    std::string summaries;
+    const json planned = parse_out(plan); // named: ranging over part of a temporary dangles
+    for (const auto& step : planned["steps"])
+        for (const auto& request : step["requests"])
+            summaries += request["summary"].get<std::string>() + "\n";
+    EXPECT_NE(summaries.find("upgrade golang 0.4.0 to 1.6.0 through Fleet"), std::string::npos)
+        << summaries;
+    EXPECT_NE(summaries.find("the run reads the one the template step installs"), std::string::npos)
+        << summaries;
+    EXPECT_EQ(installed_golang(sim), "0.4.0");
+
     const auto offline = repair(sim, state, {"--data-stream", k_heap, "--strategy", "offline"});
     EXPECT_NE(offline.exit_code, 0);
     EXPECT_NE(offline.err.find("upgrade golang 0.4.0 to 1.6.0"), std::string::npos) << offline.err;
