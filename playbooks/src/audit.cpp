@@ -100,24 +100,18 @@ std::vector<StreamFinding> attribute_conflict(const FieldConflict& conflict,
         std::string expected = finding.template_type;
         if (expected == "constant_keyword" || expected == "wildcard")
             expected = "keyword";
-        // The same test as the repair's preflight: the bundled Golang package says what the
+        // The same decision as the repair's preflight: the bundled Golang package says what the
         // field should be when the template is esmend's or the golang package's.
-        const std::string owner = info.meta.is_object() ? info.meta.value("managed_by", "") : "";
-        const bool golang = owner == "fleet" && finding.package.is_object() &&
-                            finding.package.value("name", "") == "golang";
-        if (owner == "esmend" || golang) {
-            const auto bundled = bundled_field_type(info.template_name, conflict.field);
-            if (bundled && (finding.template_type.empty() ||
-                            kibana_type(finding.template_type) != kibana_type(bundled->type))) {
-                // Fleet's reinstall of the same version puts an edited template back, which
-                // the offline repair's reinstall step does too.
-                const bool reinstall =
-                    golang && finding.package.value("version", "") == bundled->package_version;
-                finding.template_fix = {{"type", bundled->type},
-                                        {"package_version", bundled->package_version},
-                                        {"reinstall", reinstall}};
-                expected = bundled->type;
-            }
+        const auto current = finding.template_type.empty()
+                                 ? std::nullopt
+                                 : std::optional<std::string>(finding.template_type);
+        if (const auto fix = template_fix(info.template_name, info.meta, current, conflict.field)) {
+            // A Fleet reinstall of the installed version puts an edited template back, which the
+            // offline repair's reinstall step does too.
+            finding.template_fix = {{"type", fix->type},
+                                    {"package_version", fix->package_version},
+                                    {"reinstall", fix->fleet && !fix->upgrade}};
+            expected = fix->type;
         }
         if (expected.empty()) {
             for (auto it = info.indices.rbegin(); it != info.indices.rend(); ++it) {

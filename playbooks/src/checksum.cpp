@@ -201,55 +201,35 @@ Result<json> DocumentScan::next(const es_client::Cancellation* cancel) {
     return list;
 }
 
-Result<void> scan_documents(es_client::Elasticsearch& es, const std::string& target,
-                            const nlohmann::json* query, const es_client::Cancellation* cancel,
-                            const std::function<Result<bool>(const nlohmann::json& hits)>& on_page,
-                            int page_size) {
-    if (cancel != nullptr && cancel->requested())
-        return std::unexpected(es_client::make_error(ErrorKind::cancelled, "interrupted"));
-    auto scan = DocumentScan::open(es, target, query, page_size);
-    if (!scan)
-        return std::unexpected(scan.error());
-    while (!scan->done()) {
-        auto page = scan->next(cancel);
-        if (!page)
-            return std::unexpected(page.error());
-        if (page->empty())
-            break;
-        auto more = on_page(*page);
-        if (!more)
-            return std::unexpected(more.error());
-        if (!*more)
-            break;
-    }
-    return {};
-}
-
 Result<DocumentChecksum> checksum_documents(es_client::Elasticsearch& es, const std::string& target,
                                             const nlohmann::json* query,
                                             const es_client::Cancellation* cancel,
                                             std::function<void(std::int64_t)> progress,
                                             int page_size) {
+    if (cancel != nullptr && cancel->requested())
+        return std::unexpected(es_client::make_error(ErrorKind::cancelled, "interrupted"));
+    auto scan = DocumentScan::open(es, target, query, page_size);
+    if (!scan)
+        return std::unexpected(scan.error());
     DocumentChecksum checksum;
-    auto scanned = scan_documents(
-        es, target, query, cancel,
-        [&](const json& hits) -> Result<bool> {
-            for (const auto& hit : hits) {
-                const auto source = hit.find("_source");
-                // _source disabled in the mapping: the documents cannot be compared, only counted.
-                if (source == hit.end())
-                    return std::unexpected(es_client::make_error(
-                        ErrorKind::state, "checksum of " + target + ": document " +
-                                              hit["_id"].get<std::string>() + " has no _source"));
-                checksum.add(hit["_id"].get_ref<const std::string&>(), *source);
-            }
-            if (progress)
-                progress(checksum.documents);
-            return true;
-        },
-        page_size);
-    if (!scanned)
-        return std::unexpected(scanned.error());
+    while (!scan->done()) {
+        auto hits = scan->next(cancel);
+        if (!hits)
+            return std::unexpected(hits.error());
+        if (hits->empty())
+            break;
+        for (const auto& hit : *hits) {
+            const auto source = hit.find("_source");
+            // _source disabled in the mapping: the documents cannot be compared, only counted.
+            if (source == hit.end())
+                return std::unexpected(es_client::make_error(
+                    ErrorKind::state, "checksum of " + target + ": document " +
+                                          hit["_id"].get<std::string>() + " has no _source"));
+            checksum.add(hit["_id"].get_ref<const std::string&>(), *source);
+        }
+        if (progress)
+            progress(checksum.documents);
+    }
     return checksum;
 }
 

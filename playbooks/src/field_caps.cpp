@@ -62,28 +62,21 @@ bool read_type(Reader& in, TypeEntry& entry) {
     });
 }
 
-// A type's index names, as views into the answer (or into decoded copies kept in `text`).
-std::vector<std::string_view> index_list(const TypeEntry& entry, FieldCapsText& text,
-                                         std::string& error) {
+// A type's index names, as views into the answer (or into decoded copies kept in `text`). The list
+// was checked when it was counted, so reading it again cannot fail.
+std::vector<std::string_view> index_list(const TypeEntry& entry, FieldCapsText& text) {
     std::vector<std::string_view> out;
     if (entry.indices.empty())
         return out;
+    out.reserve(entry.count);
     Reader in(entry.indices);
-    if (in.at('[')) {
-        out.reserve(entry.count);
-        in.strings([&](std::string_view raw) {
-            if (!in.last_escaped()) {
-                out.push_back(raw);
-                return true;
-            }
-            return in.decode_last(raw, text.decoded.emplace_back()) &&
-                   (out.emplace_back(text.decoded.back()), true);
-        });
-    } else {
-        in.skip_value(); // not a list: ES never sends one; read as none
-    }
-    if (in.failed())
-        error = in.error();
+    (void)in.strings([&](std::string_view raw) {
+        if (!in.last_escaped())
+            out.push_back(raw);
+        else if (in.decode_last(raw, text.decoded.emplace_back()))
+            out.emplace_back(text.decoded.back());
+        return true;
+    });
     return out;
 }
 
@@ -110,16 +103,13 @@ bool read_field(Reader& in, const std::string& name, FieldCapsText& text,
     if (kibana_types.size() < 2)
         return true;
     FieldConflict conflict{name, {}, {}, nullptr};
-    std::string error;
     for (const auto& t : types) {
-        auto indices = index_list(t, text, error);
+        auto indices = index_list(t, text);
         if (t.type == "unmapped")
             conflict.unmapped_indices = std::move(indices);
         else
             conflict.types.push_back(TypeIndices{t.type, kibana_type(t.type), std::move(indices)});
     }
-    if (!error.empty())
-        return in.fail("malformed indices list");
     std::sort(conflict.types.begin(), conflict.types.end(),
               [](const auto& a, const auto& b) { return a.es_type < b.es_type; });
     conflicts.push_back(std::move(conflict));

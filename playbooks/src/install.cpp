@@ -1,5 +1,6 @@
 #include <assets/assets.hpp>
 #include <es_client/url.hpp>
+#include <es_client/version.hpp>
 #include <playbooks/audit.hpp>
 #include <playbooks/install.hpp>
 
@@ -387,6 +388,41 @@ std::optional<BundledField> bundled_field_type(const std::string& index_template
     const std::string version =
         body.value("_meta", json::object()).value("package", json::object()).value("version", "");
     return BundledField{*type, version};
+}
+
+namespace {
+
+// Package versions are semantic versions ("0.4.0" < "1.6.0"); an unreadable one is not older.
+bool package_older(const std::string& installed, const std::string& bundled) {
+    const auto a = es_client::Version::parse(installed);
+    const auto b = es_client::Version::parse(bundled);
+    return a && b && *a < *b;
+}
+
+} // namespace
+
+std::optional<TemplateFix> template_fix(const std::string& index_template,
+                                        const json& template_meta,
+                                        const std::optional<std::string>& current,
+                                        const std::string& field) {
+    if (!template_meta.is_object())
+        return std::nullopt;
+    const std::string owner = template_meta.value("managed_by", "");
+    const json package = template_meta.value("package", json(nullptr));
+    const bool golang =
+        owner == "fleet" && package.is_object() && package.value("name", "") == "golang";
+    if (owner != "esmend" && !golang)
+        return std::nullopt;
+    auto bundled = bundled_field_type(index_template, field);
+    if (!bundled || (current && kibana_type(*current) == kibana_type(bundled->type)))
+        return std::nullopt;
+    TemplateFix fix{
+        std::move(bundled->type), std::move(bundled->package_version), golang, {}, false};
+    if (golang) {
+        fix.installed = package.value("version", "");
+        fix.upgrade = package_older(fix.installed, fix.package_version);
+    }
+    return fix;
 }
 
 Decision decide_fleet_reinstall(const json& state, const json& observation) {

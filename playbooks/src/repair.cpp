@@ -1,5 +1,4 @@
 #include <es_client/url.hpp>
-#include <es_client/version.hpp>
 #include <playbooks/audit.hpp>
 #include <playbooks/checksum.hpp>
 #include <playbooks/control_index.hpp>
@@ -311,20 +310,6 @@ Result<json> choose_snapshot(const RepairParams& params, const json& repositorie
                 {"name", snapshot_name(params)}};
 }
 
-} // namespace detail
-
-namespace {
-
-// Package versions are semantic versions ("0.4.0" < "1.6.0"); an unreadable one is not older.
-bool package_older(const std::string& installed, const std::string& bundled) {
-    const auto a = es_client::Version::parse(installed);
-    const auto b = es_client::Version::parse(bundled);
-    return a && b && *a < *b;
-}
-
-} // namespace
-
-namespace detail {
 
 std::expected<json, Decision> check_stream(const RepairParams& params, const json& observation) {
     const std::string& ds = params.data_stream;
@@ -370,27 +355,18 @@ std::expected<json, Decision> check_stream(const RepairParams& params, const jso
     const json package = meta.is_object() ? meta.value("package", json(nullptr)) : json(nullptr);
     const auto current = mapping_type(simulated.value("mappings", json::object()), params.field);
     auto target = current;
-    // A Golang template (esmend's, or Fleet's golang package) that maps the field otherwise
-    // than the package esmend bundles: installing esmend's assets, or the bundled package version
-    // through Fleet, puts it right (the online strategy's "template" step does so).
+    // A Golang template that maps the field otherwise than the package esmend bundles: installing
+    // esmend's assets, or the bundled package version through Fleet (the installed one,
+    // reinstalled, when it is not older), puts it right; the online strategy's "template" step does
+    // so.
     json template_fix = nullptr;
-    const std::string owner = meta.is_object() ? meta.value("managed_by", "") : "";
-    const bool golang_package =
-        fleet && package.is_object() && package.value("name", "") == "golang";
-    if (owner == "esmend" || golang_package) {
-        const auto bundled = bundled_field_type(template_name, params.field);
-        if (bundled && (!current || kibana_type(*current) != kibana_type(bundled->type))) {
-            target = bundled->type;
-            template_fix = {{"via", fleet ? "fleet" : "esmend"},
-                            {"type", current ? json(*current) : json(nullptr)}};
-            if (fleet) {
-                const std::string installed = package.value("version", "");
-                // An older package is upgraded to the version esmend mirrors; the same or a
-                // newer one is reinstalled (it may have been edited since).
-                const bool older = package_older(installed, bundled->package_version);
-                template_fix["from_version"] = installed;
-                template_fix["version"] = older ? bundled->package_version : installed;
-            }
+    if (const auto fix = playbooks::template_fix(template_name, meta, current, params.field)) {
+        target = fix->type;
+        template_fix = {{"via", fix->fleet ? "fleet" : "esmend"},
+                        {"type", current ? json(*current) : json(nullptr)}};
+        if (fix->fleet) {
+            template_fix["from_version"] = fix->installed;
+            template_fix["version"] = fix->upgrade ? fix->package_version : fix->installed;
         }
     }
     if (!target) {

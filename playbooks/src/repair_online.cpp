@@ -227,7 +227,7 @@ Decision decide_template(const RepairParams& params, const json& state, const js
     const std::string now = type.is_string() ? type.get<std::string>() : "nothing";
     if (type.is_string() && kibana_type(now) == kibana_type(target))
         return Decision::done(tname + " maps " + params.field + " as " + now);
-    const json& fix = pre["template_fix"];
+    const json fix = pre.value("template_fix", json(nullptr));
     const std::string stake = ": nothing else was changed, and no data was touched";
     if (!fix.is_object()) {
         return Decision::fail(state_error("the template " + tname + " now maps " + params.field +
@@ -328,7 +328,7 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, es_client::K
                 simulated->value("template", json::object()).value("mappings", json::object());
             const auto type = mapping_type(mappings, facts_of(st, "preflight").value("field", ""));
             json obs = {{"type", type ? json(*type) : json(nullptr)}};
-            const json& fix = facts_of(st, "preflight")["template_fix"];
+            const json fix = facts_of(st, "preflight").value("template_fix", json(nullptr));
             if (fix.is_object() && fix.value("via", "") == "esmend") {
                 auto assets = observe_assets(es);
                 if (!assets)
@@ -490,7 +490,8 @@ std::vector<Step> online_repair_steps(es_client::Elasticsearch& es, es_client::K
         // Every (re)start refreshes the source first: the reindex reads it by search, which sees
         // only refreshed documents, and the last ones written before the block may not be yet
         // (ES's own data-stream reindex, ReindexDataStreamIndexTransportAction: write block, then
-        // refresh, then reindex).
+        // refresh, then reindex). The offline copies need no such step: their sources were just
+        // refreshed by the counts of wait_quiet and verify_copy, and nothing writes to them since.
         Step copy = detail::reindex_task_step(
             es, params, unit_step("copy", k),
             detail::reindex_action(params, request, copy_capture(k),

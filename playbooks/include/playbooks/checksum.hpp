@@ -72,17 +72,6 @@ private:
     bool m_done = false;
 };
 
-// Reads every document of `target` (index, data stream or alias) with a point in time
-// (es-apis.md §1.12): pages of `page_size` sorted by _shard_doc, with search_after, one page held
-// at a time. `on_page(hits)` sees each page (every hit has an _id) and returns whether to go on.
-// `query` filters; `cancel` is checked before each page. The point in time is closed at the end,
-// also on error; a page with failed shards or a timeout is an Error, never a short read.
-[[nodiscard]] es_client::Result<void>
-scan_documents(es_client::Elasticsearch& es, const std::string& target, const nlohmann::json* query,
-               const es_client::Cancellation* cancel,
-               const std::function<es_client::Result<bool>(const nlohmann::json& hits)>& on_page,
-               int page_size = 1000);
-
 // Scans `target` (index, data stream or alias) with a point in time (es-apis.md §1.12), sorted by
 // _shard_doc, in pages of `page_size` with search_after, and adds each hit's (_id, _source).
 // Only one page is held at a time, so memory does not grow with the number of documents.

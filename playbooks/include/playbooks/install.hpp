@@ -64,6 +64,25 @@ struct BundledField {
 [[nodiscard]] std::optional<BundledField> bundled_field_type(const std::string& index_template,
                                                              const std::string& field);
 
+// What installing the Golang package would change for a field: for a template esmend manages, or
+// Fleet's golang package (`template_meta` is the index template's _meta), that maps `field`
+// otherwise than the bundled package (`current`: its type now, none when it does not map it).
+// The audit and the repair's preflight both decide with it. Empty when nothing would change or
+// esmend bundles nothing for that template.
+struct TemplateFix {
+    std::string type;            // what the bundled package maps the field as
+    std::string package_version; // the bundled package version
+    bool fleet = false;          // Fleet's golang package; else esmend's own assets
+    std::string installed;       // Fleet: the installed package version
+    // Fleet: the installed version is older than the bundled one, so it is upgraded; otherwise a
+    // reinstall of the installed version puts an edited template back.
+    bool upgrade = false;
+};
+[[nodiscard]] std::optional<TemplateFix> template_fix(const std::string& index_template,
+                                                      const nlohmann::json& template_meta,
+                                                      const std::optional<std::string>& current,
+                                                      const std::string& field);
+
 // `esmend install --via-fleet`: Fleet's reinstall of the installed golang package version
 // (POST /api/fleet/epm/packages/golang/<version> {"force": true}, es-apis.md §2.3).
 [[nodiscard]] std::vector<Step> fleet_reinstall_steps(es_client::Kibana& kibana);

@@ -403,6 +403,15 @@ Reply Engine::security_has_privileges(const RestRequest& request) {
     auto body = parse_body(request);
     if (!body)
         return std::unexpected(body.error());
+    // ES RBACEngine.checkPrivileges resolves every named privilege first: an unknown one is a
+    // 400, not a "false".
+    for (const auto& c : body->value("cluster", json::array()))
+        if (auto known = Security::check_cluster_privilege(c.get<std::string>()); !known)
+            return std::unexpected(known.error());
+    for (const auto& entry : body->value("index", json::array()))
+        for (const auto& priv : entry.value("privileges", json::array()))
+            if (auto known = Security::check_index_privilege(priv.get<std::string>()); !known)
+                return std::unexpected(known.error());
     const auto& role = request.principal.role;
     bool all = true;
     json cluster = json::object();

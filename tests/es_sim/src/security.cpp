@@ -1,6 +1,10 @@
 #include "security.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
+#include <string_view>
+#include <vector>
 
 namespace esmend::es_sim {
 
@@ -207,6 +211,67 @@ std::expected<Principal, EsError> Security::authenticate(const std::string& auth
     }
     return std::unexpected(
         unauthenticated("missing authentication credentials for REST request [" + uri + "]"));
+}
+
+namespace {
+
+// ES ClusterPrivilegeResolver.resolve and IndexPrivilege.resolve: a predefined name (any case) or
+// an action pattern (`action_prefix`...), else ES's IllegalArgumentException naming the known
+// ones as `names_label` lists them.
+std::expected<void, EsError> resolve_privilege(const std::string& privilege,
+                                               const std::vector<std::string_view>& names,
+                                               std::string_view action_prefix,
+                                               const std::string& kind,
+                                               const std::string& names_label) {
+    std::string name = privilege;
+    for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.starts_with(action_prefix) ||
+        std::find(names.begin(), names.end(), name) != names.end())
+        return {};
+    std::string known;
+    for (const auto n : names)
+        known += (known.empty() ? "" : ",") + std::string(n);
+    return std::unexpected(
+        EsError(400, "illegal_argument_exception",
+                "unknown " + kind + " privilege [" + name +
+                    "]. a privilege must be either one of the predefined " + names_label + " [" +
+                    known + "] or a pattern over one of the available " + kind + " actions"));
+}
+
+} // namespace
+
+std::expected<void, EsError> Security::check_cluster_privilege(const std::string& privilege) {
+    // ES ClusterPrivilegeResolver.VALUES (8.x). unsourced order: ES lists them by access level;
+    // es-sim lists them alphabetically.
+    // clang-format off
+    static const std::vector<std::string_view> k_names = {
+        "all", "cancel_task", "create_snapshot", "delegate_pki", "grant_api_key", "manage",
+        "manage_api_key", "manage_autoscaling", "manage_behavioral_analytics", "manage_ccr",
+        "manage_data_frame_transforms", "manage_enrich", "manage_ilm", "manage_index_templates",
+        "manage_ingest_pipelines", "manage_logstash_pipelines", "manage_ml", "manage_oidc",
+        "manage_own_api_key", "manage_pipeline", "manage_rollup", "manage_saml",
+        "manage_search_application", "manage_security", "manage_service_account", "manage_slm",
+        "manage_token", "manage_transform", "manage_user_profile", "manage_watcher", "monitor",
+        "monitor_data_frame_transforms", "monitor_ml", "monitor_rollup", "monitor_snapshot",
+        "monitor_text_structure", "monitor_transform", "monitor_watcher", "none", "read_ccr",
+        "read_ilm", "read_pipeline", "read_security", "read_slm",
+        "send_behavioral_analytics_event", "transport_client"};
+    // clang-format on
+    return resolve_privilege(privilege, k_names, "cluster:", "cluster", "cluster privilege names");
+}
+
+std::expected<void, EsError> Security::check_index_privilege(const std::string& privilege) {
+    // ES IndexPrivilege.VALUES (8.x), which ES lists sorted.
+    // clang-format off
+    static const std::vector<std::string_view> k_names = {
+        "all", "auto_configure", "create", "create_doc", "create_index",
+        "cross_cluster_replication", "cross_cluster_replication_internal", "delete",
+        "delete_index", "index", "maintenance", "manage", "manage_data_stream_lifecycle",
+        "manage_follow_index", "manage_ilm", "manage_leader_index", "monitor", "none", "read",
+        "read_cross_cluster", "view_index_metadata", "write"};
+    // clang-format on
+    return resolve_privilege(privilege, k_names, "indices:", "index", "fixed indices privileges");
 }
 
 bool Security::has_cluster_privilege(const std::string& role, const std::string& privilege) {

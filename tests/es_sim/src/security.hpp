@@ -35,6 +35,14 @@ public:
     [[nodiscard]] static bool has_index_privilege(const std::string& role,
                                                   const std::string& privilege);
 
+    // Whether _has_privileges (and a role) may name the privilege: one of ES's predefined names
+    // (ES ClusterPrivilegeResolver.VALUES, IndexPrivilege.VALUES; case-insensitive) or an action
+    // pattern. When not, the 400 illegal_argument_exception ES answers, naming the known ones.
+    [[nodiscard]] static std::expected<void, EsError>
+    check_cluster_privilege(const std::string& privilege);
+    [[nodiscard]] static std::expected<void, EsError>
+    check_index_privilege(const std::string& privilege);
+
     // ES's role name for a configured Role.
     [[nodiscard]] static std::string role_name(Role role);
 

@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -420,7 +421,8 @@ int run_main(int argc, char** argv) {
             }
             options.agent_period_ms = *period;
         } else if (arg == "--scenario") {
-            if (*v != "host-ip-conflict" && *v != "host-ip-not-upgraded") {
+            const auto& names = kibana::scenario_names();
+            if (std::find(names.begin(), names.end(), *v) == names.end()) {
                 std::cerr << "es-sim: unknown scenario " << *v
                           << " (known: " << kibana::known_scenarios() << ")\n";
                 return 2;

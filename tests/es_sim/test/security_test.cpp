@@ -98,6 +98,37 @@ TEST(Security, HasPrivilegesReflectsTheRole) {
     EXPECT_EQ(r.json["index"]["logs-*"], json({{"read", true}, {"write", false}}));
 }
 
+// ES RBACEngine.checkPrivileges -> ClusterPrivilegeResolver.resolve / IndexPrivilege.resolve: a
+// privilege name ES does not know is a 400 illegal_argument_exception, not a "false" (a typo in
+// a client's check must not pass for a missing privilege). Names are case-insensitive, and raw
+// actions are privileges too.
+TEST(Security, HasPrivilegesRefusesUnknownPrivilegeNames) {
+    Sim sim(secured());
+    sim.auth("reader", "rpw");
+    auto r =
+        sim.post("/_security/user/_has_privileges", {{"cluster", {"monitor", "create_snapshots"}}});
+    ASSERT_EQ(r.status, 400);
+    EXPECT_EQ(r.json["error"]["type"], "illegal_argument_exception");
+    EXPECT_EQ(r.json["error"]["reason"].get<std::string>().rfind(
+                  "unknown cluster privilege [create_snapshots]. a privilege must be either one of "
+                  "the predefined cluster privilege names [",
+                  0),
+              0u)
+        << r.json.dump();
+    r = sim.post("/_security/user/_has_privileges",
+                 {{"index", json::array({{{"names", {"logs-*"}}, {"privileges", {"reed"}}}})}});
+    ASSERT_EQ(r.status, 400);
+    EXPECT_NE(r.json["error"]["reason"].get<std::string>().find("unknown index privilege [reed]"),
+              std::string::npos);
+    r = sim.post(
+        "/_security/user/_has_privileges",
+        {{"cluster", {"Create_Snapshot", "cluster:monitor/main"}},
+         {"index",
+          json::array({{{"names", {"logs-*"}},
+                        {"privileges", {"VIEW_INDEX_METADATA", "indices:data/read/search"}}}})}});
+    EXPECT_EQ(r.status, 200) << r.json.dump();
+}
+
 TEST(Security, Base64RoundTrips) {
     for (const std::string s : {"", "a", "ab", "abc", "user:password"})
         EXPECT_EQ(esmend::es_sim::base64_decode(esmend::es_sim::base64_encode(s)), s);

@@ -194,15 +194,23 @@ std::expected<void, std::string> nginx_access(std::int64_t now, EsCaller es) {
 
 } // namespace
 
+const std::vector<std::string>& scenario_names() {
+    static const std::vector<std::string> k_names = {"host-ip-conflict", "host-ip-not-upgraded"};
+    return k_names;
+}
+
 std::string known_scenarios() {
-    return "host-ip-conflict, host-ip-not-upgraded";
+    std::string out;
+    for (const auto& n : scenario_names())
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
 
 std::expected<void, std::string> load_scenario(const std::string& name, std::int64_t docs,
                                                EsCaller es, Fleet& fleet) {
-    if (name == "host-ip-conflict")
+    if (name == scenario_names()[0])
         return host_ip_conflict(docs, es, fleet, true);
-    if (name == "host-ip-not-upgraded")
+    if (name == scenario_names()[1])
         return host_ip_conflict(docs, es, fleet, false);
     return std::unexpected("unknown scenario [" + name + "] (known: " + known_scenarios() + ")");
 }

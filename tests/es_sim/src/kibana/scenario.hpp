@@ -17,13 +17,15 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <vector>
 
 namespace esmend::es_sim::kibana {
 
 inline constexpr std::int64_t k_generation2_docs = 5;
 inline constexpr std::int64_t k_nginx_docs = 5;
 
-[[nodiscard]] std::string known_scenarios(); // "a, b"
+[[nodiscard]] const std::vector<std::string>& scenario_names();
+[[nodiscard]] std::string known_scenarios(); // the names, "a, b"
 [[nodiscard]] std::expected<void, std::string>
 load_scenario(const std::string& name, std::int64_t docs, EsCaller es, Fleet& fleet);
 
